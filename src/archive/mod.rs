@@ -1,0 +1,5 @@
+//! Reading the archive: compression, input, and the one scanning pass.
+
+pub mod compression;
+pub mod input;
+pub mod scan;

@@ -1,0 +1,303 @@
+//! The one pass over an archive.
+//!
+//! # Execution model
+//!
+//! The scanner pulls tar entries in archive order and *pushes* them to the
+//! [`Part`]s it was given. For each entry every part sees the header first
+//! ([`Part::header`]) and answers whether it wants the data. Parts that do
+//! get the data as a sequence of chunks ([`Part::chunk`]), then one
+//! [`Part::end`]. Several parts may want the same member; each chunk is read
+//! once and handed to all of them. Data nobody wants is skipped: by seeking
+//! on a plain tar file, by reading and discarding on a stream.
+//!
+//! Nothing is written to disk and no member is held whole by the scanner: a
+//! part that needs a member in memory buffers it itself, under its own cap.
+//!
+//! The scan ends at the tar end-of-archive marker. A stream that stops
+//! before it, at a header boundary, is reported as truncated (the tar crate
+//! alone would take that for a clean end). A compressed stream is then read
+//! to its very end, so that gzip's CRC and zstd's checksum are verified and
+//! damage after the last member is not missed.
+
+use std::io::{self, Read};
+
+use crate::archive::input::{ArchiveInput, Counting, DecodeError, InputReader};
+use crate::error::{Error, Result};
+use crate::members;
+
+/// Size of the chunks handed to [`Part::chunk`].
+const CHUNK: usize = 64 * 1024;
+/// Size of a tar block; headers and data are padded to it.
+const BLOCK: u64 = 512;
+
+/// What a tar entry is, as far as ckpt cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A regular file (including old-style and contiguous files).
+    File,
+    /// A directory.
+    Dir,
+    /// A symbolic link.
+    Symlink,
+    /// A hard link.
+    HardLink,
+    /// Anything else: devices, FIFOs, GNU sparse files, ...
+    Other,
+}
+
+/// One tar entry's header, as parts see it.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The member name, normalised: no leading `./`, no trailing `/`.
+    pub name: String,
+    /// The entry type.
+    pub kind: EntryKind,
+    /// Data size in bytes (from a PAX record when there is one).
+    pub size: u64,
+    /// Position of the entry in the archive, counting from 0.
+    pub index: u64,
+}
+
+impl Entry {
+    /// True for regular files, the only entries whose size counts.
+    pub fn is_file(&self) -> bool {
+        self.kind == EntryKind::File
+    }
+}
+
+/// What a part wants of an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interest {
+    /// The header was enough.
+    Skip,
+    /// Hand over the data.
+    Data,
+}
+
+/// A consumer of the scan: see the module docs for the order of calls.
+pub trait Part {
+    /// Called for every entry, in archive order, before its data.
+    fn header(&mut self, entry: &Entry) -> Result<Interest>;
+
+    /// The next bytes of an entry this part asked for. Chunks arrive in
+    /// order and add up to `entry.size` bytes.
+    fn chunk(&mut self, entry: &Entry, bytes: &[u8]) -> Result<()> {
+        let _ = (entry, bytes);
+        Ok(())
+    }
+
+    /// The entry this part asked for has been handed over completely.
+    fn end(&mut self, entry: &Entry) -> Result<()> {
+        let _ = entry;
+        Ok(())
+    }
+
+    /// True once this part needs nothing more from the archive. When every
+    /// part is done the scan stops early, without the end-of-stream checks.
+    fn done(&self) -> bool {
+        false
+    }
+}
+
+/// What the scan saw of the archive as a whole.
+#[derive(Debug, Clone, Default)]
+pub struct ScanSummary {
+    /// Number of tar entries.
+    pub entries: u64,
+    /// Bytes of the tar stream consumed (decompressed bytes for a
+    /// compressed archive).
+    pub tar_bytes: u64,
+    /// True when the scan stopped early because every part was done.
+    pub stopped_early: bool,
+}
+
+/// Walk the whole archive once, handing entries to `parts`.
+pub fn scan(input: ArchiveInput, parts: &mut [&mut dyn Part]) -> Result<ScanSummary> {
+    match input.reader {
+        InputReader::Seekable(reader, file_len) => {
+            let mut archive = tar::Archive::new(Counting::new(reader));
+            let entries = archive.entries_with_seek().map_err(|e| classify(e, &None))?;
+            let (summary, last) = walk(entries, parts, Some(file_len))?;
+            let counting = archive.into_inner();
+            check_end_marker(&counting, &summary, &last)?;
+            Ok(summary)
+        }
+        InputReader::Stream(reader) => {
+            let mut archive = tar::Archive::new(Counting::new(reader));
+            let entries = archive.entries().map_err(|e| classify(e, &None))?;
+            let (summary, last) = walk(entries, parts, None)?;
+            let counting = archive.into_inner();
+            check_end_marker(&counting, &summary, &last)?;
+            if !summary.stopped_early {
+                // Drain the rest (padding, usually) so that the decoders
+                // verify their checksums and see damage past the last member.
+                let mut rest = counting.into_inner();
+                io::copy(&mut rest, &mut io::sink()).map_err(|e| classify(e, &last))?;
+            }
+            Ok(summary)
+        }
+    }
+}
+
+/// A clean end of iteration is only a real end if the tar reader consumed an
+/// end-of-archive block after the last entry; tar-rs also stops quietly when
+/// the input simply runs out at a header boundary.
+fn check_end_marker<R>(
+    counting: &Counting<R>,
+    summary: &ScanSummary,
+    last: &Option<String>,
+) -> Result<()> {
+    if !summary.stopped_early && counting.position() < summary.tar_bytes + BLOCK {
+        return Err(Error::Truncated { member: None, after: last.clone() });
+    }
+    Ok(())
+}
+
+/// The loop shared by both readers. Returns the summary and the name of
+/// the last complete member.
+fn walk<R: Read>(
+    entries: tar::Entries<'_, R>,
+    parts: &mut [&mut dyn Part],
+    file_len: Option<u64>,
+) -> Result<(ScanSummary, Option<String>)> {
+    let mut summary = ScanSummary::default();
+    let mut last: Option<String> = None;
+    let mut buffer = vec![0u8; CHUNK];
+    let mut wanting: Vec<usize> = Vec::with_capacity(parts.len());
+    // End of the last entry's padded data, in tar-stream bytes.
+    let mut data_end = 0u64;
+
+    for item in entries {
+        let mut tar_entry = item.map_err(|e| classify(e, &last))?;
+        let entry = describe(&tar_entry, summary.entries)?;
+        summary.entries += 1;
+
+        let data_start = tar_entry.raw_file_position();
+        data_end = data_start + entry.size.div_ceil(BLOCK) * BLOCK;
+        if let Some(len) = file_len
+            && data_start + entry.size > len
+        {
+            return Err(Error::Truncated { member: Some(entry.name), after: None });
+        }
+
+        wanting.clear();
+        for (i, part) in parts.iter_mut().enumerate() {
+            if part.header(&entry)? == Interest::Data {
+                wanting.push(i);
+            }
+        }
+        if !wanting.is_empty() {
+            feed(&mut tar_entry, &entry, parts, &wanting, &mut buffer)?;
+        }
+        summary.tar_bytes = data_end;
+        last = Some(entry.name);
+
+        if parts.iter().all(|p| p.done()) {
+            summary.stopped_early = true;
+            return Ok((summary, last));
+        }
+    }
+
+    if summary.entries == 0 {
+        // tar-rs reads an all-zero first block as an empty archive.
+        return Err(Error::NotTar);
+    }
+    summary.tar_bytes = data_end;
+    Ok((summary, last))
+}
+
+/// Read a wanted entry's data in chunks and hand each chunk to every part
+/// that asked for it.
+fn feed<R: Read>(
+    reader: &mut tar::Entry<'_, R>,
+    entry: &Entry,
+    parts: &mut [&mut dyn Part],
+    wanting: &[usize],
+    buffer: &mut [u8],
+) -> Result<()> {
+    let mut remaining = entry.size;
+    while remaining > 0 {
+        let n = match reader.read(buffer) {
+            Ok(0) => {
+                return Err(Error::Truncated { member: Some(entry.name.clone()), after: None });
+            }
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(inside(e, entry)),
+        };
+        remaining = remaining.saturating_sub(n as u64);
+        for &i in wanting {
+            parts[i].chunk(entry, &buffer[..n])?;
+        }
+    }
+    for &i in wanting {
+        parts[i].end(entry)?;
+    }
+    Ok(())
+}
+
+fn describe<R: Read>(tar_entry: &tar::Entry<'_, R>, index: u64) -> Result<Entry> {
+    let raw = tar_entry.path_bytes();
+    let name = members::normalize(&String::from_utf8_lossy(&raw)).to_string();
+    let kind = match tar_entry.header().entry_type() {
+        tar::EntryType::Regular | tar::EntryType::Continuous => EntryKind::File,
+        // A v7 header with a trailing slash is a directory, not a file.
+        _ if raw.ends_with(b"/") => EntryKind::Dir,
+        tar::EntryType::Directory => EntryKind::Dir,
+        tar::EntryType::Symlink => EntryKind::Symlink,
+        tar::EntryType::Link => EntryKind::HardLink,
+        _ => EntryKind::Other,
+    };
+    let kind = if kind == EntryKind::File && raw.ends_with(b"/") { EntryKind::Dir } else { kind };
+    Ok(Entry { name, kind, size: tar_entry.size(), index })
+}
+
+/// Sort an I/O error from the tar reader into the error kinds ckpt reports.
+fn classify(err: io::Error, last: &Option<String>) -> Error {
+    let after = last.clone();
+    if let Some(decode) = find_decode_error(&err) {
+        let source = io::Error::new(decode.inner.kind(), decode.inner.to_string());
+        return Error::Decompress { compression: decode.compression, after, source };
+    }
+    if err.kind() == io::ErrorKind::UnexpectedEof || is_short_read(&err) {
+        return Error::Truncated { member: None, after };
+    }
+    if err.kind() == io::ErrorKind::Other || err.kind() == io::ErrorKind::InvalidData {
+        return Error::CorruptTar { after, source: err };
+    }
+    Error::Read { after, source: err }
+}
+
+/// An error while reading the data of a member.
+fn inside(err: io::Error, entry: &Entry) -> Error {
+    match classify(err, &None) {
+        Error::Truncated { .. } => Error::Truncated { member: Some(entry.name.clone()), after: None },
+        Error::Decompress { compression, source, .. } => {
+            Error::Decompress { compression, after: Some(entry.name.clone()), source }
+        }
+        other => other,
+    }
+}
+
+fn find_decode_error(err: &io::Error) -> Option<&DecodeError> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = err.get_ref().map(|e| e as _);
+    while let Some(e) = current {
+        if let Some(decode) = e.downcast_ref::<DecodeError>() {
+            return Some(decode);
+        }
+        if let Some(io_err) = e.downcast_ref::<io::Error>()
+            && let Some(inner) = io_err.get_ref()
+        {
+            current = Some(inner as _);
+            continue;
+        }
+        current = e.source();
+    }
+    None
+}
+
+/// tar-rs reports a header cut short with its own message, not `UnexpectedEof`.
+fn is_short_read(err: &io::Error) -> bool {
+    let text = err.to_string();
+    text.contains("failed to read entire block") || text.contains("unexpected EOF")
+}

@@ -1,0 +1,69 @@
+//! The command line: argument parsing, dispatch, messages and exit codes.
+
+mod args;
+mod show;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+
+/// Exit codes, as checkpointctl uses them: 0 when everything worked, 1 when
+/// anything failed. clap's own usage errors exit with 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Every archive was read.
+    Success,
+    /// At least one archive could not be read; its error was printed.
+    Failure,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> ExitCode {
+        match exit {
+            Exit::Success => ExitCode::SUCCESS,
+            Exit::Failure => ExitCode::from(1),
+        }
+    }
+}
+
+/// Parse the arguments and run the command.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Show(args) => show::run(&args),
+    };
+    match result {
+        Ok(exit) => exit.into(),
+        // A closed pipe (`ckpt show ... | head`) is not a failure.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            print_error(&format!("{err:#}"));
+            Exit::Failure.into()
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .filter_map(|e| e.downcast_ref::<io::Error>())
+        .any(|e| e.kind() == io::ErrorKind::BrokenPipe)
+}
+
+/// Print one error line on stderr.
+pub fn print_error(message: &str) {
+    let _ = writeln!(io::stderr().lock(), "ckpt: error: {}", one_line(message));
+}
+
+/// Print one warning line on stderr.
+pub fn print_warning(message: &str) {
+    let _ = writeln!(io::stderr().lock(), "ckpt: warning: {}", one_line(message));
+}
+
+/// Errors from serde and decoders can hold line breaks; a message must stay
+/// on one line.
+fn one_line(message: &str) -> String {
+    message.replace(['\n', '\r'], " ")
+}

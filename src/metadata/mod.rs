@@ -1,0 +1,74 @@
+//! Deserializing the JSON members of an archive, from bytes in memory.
+//!
+//! Every type here is lenient in the way the engines' own readers are: keys
+//! may be missing (they get defaults) and unknown keys are ignored. What is
+//! not JSON, or JSON of the wrong shape for its member, is an error that
+//! names the member.
+
+pub mod config_dump;
+pub mod containerd_status;
+pub mod kubelet;
+pub mod network_status;
+pub mod pod;
+pub mod spec_dump;
+pub mod time;
+
+use serde::de::DeserializeOwned;
+
+use crate::error::{Error, Result};
+
+pub use config_dump::ConfigDump;
+pub use containerd_status::ContainerdStatus;
+pub use kubelet::CheckpointedPods;
+pub use network_status::NetworkStatus;
+pub use pod::{PodDump, PodOptions};
+pub use spec_dump::SpecDump;
+
+/// Deserialize a member's bytes, naming the member in any error. A JSON
+/// `null` gives the type's default, as Go's decoder leaves the value alone.
+pub fn deserialize<T: DeserializeOwned + Default>(member: &str, bytes: &[u8]) -> Result<T> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::EmptyMember(member.to_string()));
+    }
+    serde_json::from_slice::<Option<T>>(bytes)
+        .map(Option::unwrap_or_default)
+        .map_err(|source| Error::Json { member: member.to_string(), source })
+}
+
+/// The number of paths in `deleted.files`.
+pub fn count_deleted_files(member: &str, bytes: &[u8]) -> Result<usize> {
+    let paths: Vec<String> = deserialize(member, bytes)?;
+    Ok(paths.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_member_is_named() {
+        let err = deserialize::<ConfigDump>("config.dump", b"  \n").unwrap_err();
+        assert_eq!(err.to_string(), "member `config.dump` is empty");
+    }
+
+    #[test]
+    fn invalid_json_is_named_with_position() {
+        let err = deserialize::<ConfigDump>("pod1/config.dump", b"{\"id\": ").unwrap_err();
+        assert_eq!(err.to_string(), "member `pod1/config.dump` is not valid JSON for its kind");
+        let source = std::error::Error::source(&err).unwrap().to_string();
+        assert!(source.contains("line 1 column 7"), "{source}");
+    }
+
+    #[test]
+    fn null_gives_defaults() {
+        let config: ConfigDump = deserialize("config.dump", b"null").unwrap();
+        assert_eq!(config.id, "");
+    }
+
+    #[test]
+    fn counts_deleted_files() {
+        let bytes = br#"["/data/delete-me.txt", "/etc/motd"]"#;
+        assert_eq!(count_deleted_files("deleted.files", bytes).unwrap(), 2);
+        assert!(count_deleted_files("deleted.files", b"{}").is_err());
+    }
+}
