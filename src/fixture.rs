@@ -1,1 +1,634 @@
-//! placeholder
+//! Synthetic checkpoint archives for tests and benchmarks.
+//!
+//! The builder writes archives of any size and shape in the layouts the
+//! engines use: a Podman, CRI-O or containerd container, a CRI-O or
+//! containerd pod (a folder per container), and a kubelet archive (pods as
+//! nested tar files beside `checkpointed.pods`). Large members (memory
+//! pages, the rootfs diff) are generated while they are written, so a
+//! multi-GiB archive needs no memory.
+//!
+//! The CRIU images it writes carry the right header magics but no entries:
+//! they are valid, empty images. Their sizes, names and layout are what
+//! `show` reads; decoding commands need richer images than these.
+
+use std::io::{self, Read, Write};
+
+use crate::archive::compression::Compression;
+
+/// Size of a memory page in the pages images.
+pub const PAGE: u64 = 4096;
+
+/// The engine whose layout a container follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixtureEngine {
+    /// Podman: long config.dump, network.status, devshm-checkpoint.tar.
+    Podman,
+    /// CRI-O: short config.dump, facts in spec.dump annotations.
+    CriO,
+    /// containerd: status file, gzip-compressed rootfs-diff.tar.
+    Containerd,
+}
+
+/// One container to write.
+#[derive(Debug, Clone)]
+pub struct ContainerFixture {
+    /// The engine's layout.
+    pub engine: FixtureEngine,
+    /// Container name.
+    pub name: String,
+    /// Full container ID.
+    pub id: String,
+    /// Rootfs image name.
+    pub image: String,
+    /// OCI runtime.
+    pub runtime: String,
+    /// Creation time, RFC 3339 with nanoseconds.
+    pub created: String,
+    /// Checkpoint time, when the engine records it.
+    pub checkpointed: Option<String>,
+    /// Pod name (CRI-O, containerd).
+    pub pod_name: String,
+    /// Kubernetes namespace (CRI-O, containerd).
+    pub namespace: String,
+    /// CRI-O's IP annotation.
+    pub ip: String,
+    /// Podman networks: (network, interface, ipnet, gateway, mac).
+    pub networks: Vec<(String, String, String, String, String)>,
+    /// Number of processes: each gets core, mm, pagemap and pages images.
+    pub processes: u32,
+    /// Bytes of memory pages per process (a multiple of [`PAGE`]).
+    pub pages_per_process: u64,
+    /// Bytes of AMD GPU pages, written as one image.
+    pub gpu_pages: u64,
+    /// Extra small CRIU images (fdinfo, fs, ids, ...), for archives with
+    /// many members.
+    pub extra_images: u32,
+    /// Bytes of the one file in rootfs-diff.tar, if there is a diff.
+    pub rootfs_file: Option<u64>,
+    /// Bytes of the one file in devshm-checkpoint.tar, if there is one.
+    pub devshm_file: Option<u64>,
+    /// Paths in deleted.files, if the member is written.
+    pub deleted_files: Option<Vec<String>>,
+    /// Named volumes: (name, bytes).
+    pub volumes: Vec<(String, u64)>,
+    /// Leave out the `checkpoint/` folder (a broken archive).
+    pub without_checkpoint: bool,
+    /// Replace spec.dump with these bytes.
+    pub spec_override: Option<Vec<u8>>,
+    /// Replace config.dump with these bytes.
+    pub config_override: Option<Vec<u8>>,
+}
+
+impl ContainerFixture {
+    /// A container with the given engine and name, small defaults for the
+    /// rest, and an ID derived from the name.
+    pub fn new(engine: FixtureEngine, name: &str) -> ContainerFixture {
+        let id = derived_id(name);
+        let (runtime, checkpointed) = match engine {
+            FixtureEngine::Podman => ("crun", None),
+            FixtureEngine::CriO => ("runc", Some("2026-11-30T10:00:05.5Z".to_string())),
+            FixtureEngine::Containerd => {
+                ("io.containerd.runc.v2", Some("2026-11-30T10:00:05.283102067Z".to_string()))
+            }
+        };
+        ContainerFixture {
+            engine,
+            name: name.to_string(),
+            id,
+            image: format!("registry.example/{name}:1.0"),
+            runtime: runtime.to_string(),
+            created: "2026-11-30T09:59:01.123456789Z".to_string(),
+            checkpointed,
+            pod_name: String::new(),
+            namespace: String::new(),
+            ip: String::new(),
+            networks: Vec::new(),
+            processes: 2,
+            pages_per_process: 8 * PAGE,
+            gpu_pages: 0,
+            extra_images: 4,
+            rootfs_file: Some(3000),
+            devshm_file: if engine == FixtureEngine::Podman { Some(100) } else { None },
+            deleted_files: match engine {
+                FixtureEngine::Containerd => None,
+                _ => Some(vec!["/etc/motd".to_string()]),
+            },
+            volumes: Vec::new(),
+            without_checkpoint: false,
+            spec_override: None,
+            config_override: None,
+        }
+    }
+
+    fn annotations(&self) -> serde_json::Value {
+        match self.engine {
+            FixtureEngine::Podman => serde_json::json!({
+                "io.container.manager": "libpod",
+                "org.opencontainers.image.stopSignal": "15"
+            }),
+            FixtureEngine::CriO => serde_json::json!({
+                "io.container.manager": "cri-o",
+                "io.kubernetes.cri-o.Metadata":
+                    serde_json::json!({"name": self.name, "attempt": 0}).to_string(),
+                "io.kubernetes.cri-o.Created": self.created,
+                "io.kubernetes.cri-o.IP.0": self.ip,
+                "io.kubernetes.pod.name": self.pod_name,
+                "io.kubernetes.pod.namespace": self.namespace,
+                "io.kubernetes.container.name": self.name
+            }),
+            FixtureEngine::Containerd => serde_json::json!({
+                "io.kubernetes.cri.container-name": self.name,
+                "io.kubernetes.cri.container-type": "container",
+                "io.kubernetes.cri.image-name": self.image,
+                "io.kubernetes.cri.sandbox-name": self.pod_name,
+                "io.kubernetes.cri.sandbox-namespace": self.namespace
+            }),
+        }
+    }
+
+    fn config_dump(&self) -> Vec<u8> {
+        if let Some(bytes) = &self.config_override {
+            return bytes.clone();
+        }
+        let mut config = serde_json::json!({
+            "id": self.id,
+            "name": self.name,
+            "rootfsImageName": self.image,
+            "runtime": self.runtime,
+            "createdTime": self.created,
+        });
+        match self.engine {
+            FixtureEngine::Podman => {
+                config["CreateCommand"] = serde_json::json!(["podman", "run", "-d", self.image]);
+                config["rootfsImageID"] = serde_json::json!(derived_id(&self.image));
+            }
+            FixtureEngine::CriO | FixtureEngine::Containerd => {
+                config["rootfsImage"] = serde_json::json!(self.image);
+                config["rootfsImageRef"] = serde_json::json!(format!("sha256:{}", derived_id(&self.image)));
+                config["checkpointedTime"] = serde_json::json!(self.checkpointed);
+                config["restoredTime"] = serde_json::json!("0001-01-01T00:00:00Z");
+                config["restored"] = serde_json::json!(false);
+            }
+        }
+        json_bytes(&config)
+    }
+
+    fn spec_dump(&self) -> Vec<u8> {
+        if let Some(bytes) = &self.spec_override {
+            return bytes.clone();
+        }
+        json_bytes(&serde_json::json!({
+            "ociVersion": "1.2.0",
+            "process": {
+                "user": {"uid": 0, "gid": 0},
+                "args": ["/bin/sh", "-c", "sleep infinity"],
+                "env": ["PATH=/usr/bin:/bin", format!("HOSTNAME={}", self.name)],
+                "cwd": "/"
+            },
+            "root": {"path": "/var/lib/containers/rootfs"},
+            "hostname": self.name,
+            "mounts": [
+                {"destination": "/proc", "type": "proc", "source": "proc"},
+                {"destination": "/data", "type": "bind", "source": "/srv/data", "options": ["rbind"]}
+            ],
+            "annotations": self.annotations(),
+            "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "network"}]}
+        }))
+    }
+
+    fn network_status(&self) -> Vec<u8> {
+        if self.networks.is_empty() {
+            return b"null".to_vec();
+        }
+        let mut status = serde_json::Map::new();
+        for (network, iface, ipnet, gateway, mac) in &self.networks {
+            let entry = status
+                .entry(network.clone())
+                .or_insert_with(|| serde_json::json!({"interfaces": {}}));
+            entry["interfaces"][iface] = serde_json::json!({
+                "subnets": [{"ipnet": ipnet, "gateway": gateway}],
+                "mac_address": mac
+            });
+        }
+        json_bytes(&serde_json::Value::Object(status))
+    }
+
+    /// Write this container's members under `prefix` (`""` or `"<folder>/"`).
+    fn write_members<W: Write>(&self, tar: &mut tar::Builder<W>, prefix: &str) -> io::Result<()> {
+        let p = |name: &str| format!("{prefix}{name}");
+        append(tar, &p("config.dump"), &self.config_dump())?;
+        append(tar, &p("spec.dump"), &self.spec_dump())?;
+        match self.engine {
+            FixtureEngine::Podman => {
+                append(tar, &p("network.status"), &self.network_status())?;
+                append(tar, &p("ctr.log"), b"")?;
+            }
+            FixtureEngine::CriO => {
+                append(tar, &p("bind.mounts"), b"[]")?;
+                append(tar, &p("io.kubernetes.cri-o.LogPath"), b"log line\n")?;
+            }
+            FixtureEngine::Containerd => {
+                let status = serde_json::json!({
+                    "Version": "v1", "Pid": 4242,
+                    "CreatedAt": 1_796_323_545_199_761_228_i64,
+                    "StartedAt": 1_796_323_545_249_506_258_i64,
+                    "FinishedAt": 0, "ExitCode": 0, "Reason": "", "Message": ""
+                });
+                append(tar, &p("status"), &json_bytes(&status))?;
+                append(tar, &p("container.log"), b"")?;
+            }
+        }
+        append(tar, &p("stats-dump"), &image_header(SERVICE_MAGIC, STATS_MAGIC))?;
+
+        if !self.without_checkpoint {
+            append_dir(tar, &p("checkpoint/"))?;
+            append(tar, &p("checkpoint/inventory.img"), &INVENTORY_MAGIC.to_le_bytes())?;
+            append(tar, &p("checkpoint/pstree.img"), &image_header(COMMON_MAGIC, PSTREE_MAGIC))?;
+            for pid in 1..=self.processes {
+                for (kind, magic) in [("core", CORE_MAGIC), ("mm", MM_MAGIC), ("pagemap", PAGEMAP_MAGIC)] {
+                    let name = p(&format!("checkpoint/{kind}-{pid}.img"));
+                    append(tar, &name, &image_header(COMMON_MAGIC, magic))?;
+                }
+                let pages = p(&format!("checkpoint/pages-{pid}.img"));
+                append_generated(tar, &pages, self.pages_per_process, u64::from(pid))?;
+            }
+            if self.gpu_pages > 0 {
+                append_generated(tar, &p("checkpoint/amdgpu-pages-1-0.img"), self.gpu_pages, 99)?;
+            }
+            for i in 0..self.extra_images {
+                let name = p(&format!("checkpoint/fdinfo-{}.img", i + 2));
+                append(tar, &name, &image_header(COMMON_MAGIC, FDINFO_MAGIC))?;
+            }
+        }
+
+        if let Some(size) = self.rootfs_file {
+            let diff = nested_tar("var/lib/app/blob.bin", size, 7);
+            if self.engine == FixtureEngine::Containerd {
+                // containerd stores its layer blob as is: gzip, despite the name.
+                let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                io::copy(&mut diff.into_reader(), &mut gz)?;
+                append(tar, &p("rootfs-diff.tar"), &gz.finish()?)?;
+            } else {
+                let size = diff.len();
+                append_reader(tar, &p("rootfs-diff.tar"), size, diff.into_reader())?;
+            }
+        }
+        if let Some(size) = self.devshm_file {
+            let shm = nested_tar("hello.txt", size, 11);
+            append_reader(tar, &p("devshm-checkpoint.tar"), shm.len(), shm.into_reader())?;
+        }
+        if let Some(paths) = &self.deleted_files {
+            append(tar, &p("deleted.files"), &json_bytes(&serde_json::json!(paths)))?;
+        }
+        for (name, size) in &self.volumes {
+            let volume = nested_tar("data.bin", *size, 13);
+            append_reader(tar, &p(&format!("volumes/{name}.tar")), volume.len(), volume.into_reader())?;
+        }
+        Ok(())
+    }
+}
+
+/// How `pod.options` lists the containers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PodOptionsShape {
+    /// Older writers: a list of names.
+    List,
+    /// Newer writers: short name to folder name.
+    Map,
+}
+
+/// The shape of a whole archive.
+#[derive(Debug, Clone)]
+pub enum ArchiveFixture {
+    /// A single container at the archive root.
+    Container(ContainerFixture),
+    /// A pod: `pod.options` (and `pod.dump` when `pod_dump`) at the root,
+    /// a `<id>-<name>/` folder per container.
+    Pod {
+        /// Pod name.
+        name: String,
+        /// Kubernetes namespace.
+        namespace: String,
+        /// Pod UID.
+        uid: String,
+        /// Write `pod.dump` too (containerd does, CRI-O does not).
+        pod_dump: bool,
+        /// How `pod.options` lists the containers.
+        options_shape: PodOptionsShape,
+        /// The containers.
+        containers: Vec<ContainerFixture>,
+    },
+    /// A kubelet archive: `checkpointed.pods` and a nested pod archive per pod.
+    Kubelet {
+        /// (pod name, namespace, engine, pod archive).
+        pods: Vec<(String, String, FixtureEngine, ArchiveFixture)>,
+    },
+    /// Members exactly as given: (name, bytes).
+    Raw(Vec<(String, Vec<u8>)>),
+}
+
+impl ArchiveFixture {
+    /// Write the archive with `compression` to `out`. Member names get a
+    /// leading `./` when `dot_slash` is set, as some engines write them.
+    pub fn write<W: Write>(&self, out: W, compression: Compression, dot_slash: bool) -> io::Result<()> {
+        match compression {
+            Compression::None => self.write_tar(out, dot_slash).map(drop),
+            Compression::Gzip => {
+                let gz = flate2::write::GzEncoder::new(out, flate2::Compression::fast());
+                self.write_tar(gz, dot_slash)?.finish().map(drop)
+            }
+            Compression::Zstd => {
+                let zst = zstd::stream::write::Encoder::new(out, 1)?;
+                self.write_tar(zst, dot_slash)?.finish().map(drop)
+            }
+        }
+    }
+
+    /// The archive as bytes in memory.
+    pub fn to_bytes(&self, compression: Compression) -> Vec<u8> {
+        let mut out = Vec::new();
+        // Writing to a Vec cannot fail.
+        self.write(&mut out, compression, false).expect("writing to memory does not fail");
+        out
+    }
+
+    fn write_tar<W: Write>(&self, out: W, dot_slash: bool) -> io::Result<W> {
+        let mut tar = tar::Builder::new(out);
+        let prefix = if dot_slash { "./" } else { "" };
+        self.write_members(&mut tar, prefix)?;
+        tar.into_inner()
+    }
+
+    fn write_members<W: Write>(&self, tar: &mut tar::Builder<W>, prefix: &str) -> io::Result<()> {
+        match self {
+            ArchiveFixture::Container(c) => c.write_members(tar, prefix),
+            ArchiveFixture::Pod { name, namespace, uid, pod_dump, options_shape, containers } => {
+                let folders: Vec<(String, String)> = containers
+                    .iter()
+                    .map(|c| (c.name.clone(), format!("{}-{}", c.id, c.name)))
+                    .collect();
+                let listed = match options_shape {
+                    PodOptionsShape::List => serde_json::json!(folders.iter().map(|f| &f.1).collect::<Vec<_>>()),
+                    PodOptionsShape::Map => serde_json::json!(folders.iter().cloned().collect::<std::collections::BTreeMap<_, _>>()),
+                };
+                let options = serde_json::json!({
+                    "version": 1,
+                    "containers": listed,
+                    "annotations": {"org.criu.checkpoint.pod.name": name}
+                });
+                append(tar, &format!("{prefix}pod.options"), &json_bytes(&options))?;
+                if *pod_dump {
+                    let dump = serde_json::json!({
+                        "metadata": {"name": name, "uid": uid, "namespace": namespace},
+                        "hostname": name
+                    });
+                    append(tar, &format!("{prefix}pod.dump"), &json_bytes(&dump))?;
+                }
+                for (c, (_, folder)) in containers.iter().zip(&folders) {
+                    append_dir(tar, &format!("{prefix}{folder}/"))?;
+                    c.write_members(tar, &format!("{prefix}{folder}/"))?;
+                }
+                Ok(())
+            }
+            ArchiveFixture::Kubelet { pods } => {
+                let mut records = Vec::new();
+                for (i, (name, namespace, engine, pod)) in pods.iter().enumerate() {
+                    let sandbox = derived_id(&format!("sandbox-{name}"));
+                    let containers: Vec<serde_json::Value> = match pod {
+                        ArchiveFixture::Pod { containers, .. } => containers
+                            .iter()
+                            .map(|c| serde_json::json!({
+                                "io.kubernetes.container.name": c.name,
+                                "id": c.id,
+                                "Image": c.image,
+                                "io.kubernetes.container.restartCount": 0,
+                                "io.kubernetes.container.terminationMessagePath": "/dev/termination-log",
+                                "io.kubernetes.container.terminationMessagePolicy": "File",
+                                "terminationMessagePathUID": ""
+                            }))
+                            .collect(),
+                        _ => Vec::new(),
+                    };
+                    records.push(serde_json::json!({
+                        "io.kubernetes.pod.uid": format!("uid-{name}"),
+                        "SandboxID": sandbox,
+                        "io.kubernetes.pod.name": name,
+                        "io.kubernetes.pod.namespace": namespace,
+                        "io.kubernetes.pod.terminationGracePeriod": 30,
+                        "kubernetes.io/config.source": "api",
+                        "kubernetes.io/config.seen": "2026-11-30T09:58:00.000000000Z",
+                        "io.container.manager": match engine {
+                            FixtureEngine::Podman => "libpod",
+                            FixtureEngine::CriO => "cri-o",
+                            FixtureEngine::Containerd => "containerd",
+                        },
+                        "hostIP": "192.0.2.10",
+                        "podIP": format!("10.244.0.{}", i + 5),
+                        "podIPs": [format!("10.244.0.{}", i + 5)],
+                        "Containers": containers
+                    }));
+                    let bytes = pod.to_bytes(Compression::None);
+                    append(tar, &format!("{prefix}{sandbox}.tar"), &bytes)?;
+                }
+                let meta = serde_json::json!({"version": 1, "CheckpointedPods": records});
+                append(tar, &format!("{prefix}checkpointed.pods"), &json_bytes(&meta))
+            }
+            ArchiveFixture::Raw(members) => {
+                for (name, bytes) in members {
+                    append(tar, &format!("{prefix}{name}"), bytes)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+const COMMON_MAGIC: u32 = 0x5456_4319;
+const SERVICE_MAGIC: u32 = 0x5510_5940;
+const INVENTORY_MAGIC: u32 = 0x5831_3116;
+const PSTREE_MAGIC: u32 = 0x5027_3030;
+const CORE_MAGIC: u32 = 0x5505_3847;
+const MM_MAGIC: u32 = 0x5749_2820;
+const PAGEMAP_MAGIC: u32 = 0x5608_4025;
+const FDINFO_MAGIC: u32 = 0x5621_3732;
+const STATS_MAGIC: u32 = 0x5709_3306;
+
+/// The two header words of a CRIU image with no entries.
+fn image_header(first: u32, kind: u32) -> Vec<u8> {
+    let mut bytes = first.to_le_bytes().to_vec();
+    bytes.extend_from_slice(&kind.to_le_bytes());
+    bytes
+}
+
+/// A 64-hex-digit ID derived from `seed`, stable across runs.
+pub fn derived_id(seed: &str) -> String {
+    let mut state = seed.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    (0..4)
+        .map(|_| {
+            state = splitmix(state);
+            format!("{state:016x}")
+        })
+        .collect()
+}
+
+fn splitmix(state: u64) -> u64 {
+    let mut z = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+fn json_bytes(value: &serde_json::Value) -> Vec<u8> {
+    serde_json::to_vec_pretty(value).expect("a JSON value always serializes")
+}
+
+fn header(size: u64, mode: u32, kind: tar::EntryType) -> tar::Header {
+    let mut header = tar::Header::new_gnu();
+    header.set_size(size);
+    header.set_mode(mode);
+    header.set_entry_type(kind);
+    header.set_mtime(1_796_323_549);
+    header.set_uid(0);
+    header.set_gid(0);
+    header
+}
+
+fn append<W: Write>(tar: &mut tar::Builder<W>, name: &str, bytes: &[u8]) -> io::Result<()> {
+    append_reader(tar, name, bytes.len() as u64, bytes)
+}
+
+fn append_reader<W: Write>(
+    tar: &mut tar::Builder<W>,
+    name: &str,
+    size: u64,
+    data: impl Read,
+) -> io::Result<()> {
+    let mut h = header(size, 0o600, tar::EntryType::Regular);
+    tar.append_data(&mut h, name, data)
+}
+
+fn append_dir<W: Write>(tar: &mut tar::Builder<W>, name: &str) -> io::Result<()> {
+    let mut h = header(0, 0o700, tar::EntryType::Directory);
+    tar.append_data(&mut h, name, io::empty())
+}
+
+/// Append `size` bytes of generated page data.
+fn append_generated<W: Write>(
+    tar: &mut tar::Builder<W>,
+    name: &str,
+    size: u64,
+    seed: u64,
+) -> io::Result<()> {
+    append_reader(tar, name, size, PageData::new(size, seed))
+}
+
+/// Memory-like bytes: most pages pseudo-random, every fourth page zero, so
+/// that compressors see the mix real pages images have.
+pub struct PageData {
+    remaining: u64,
+    offset: u64,
+    state: u64,
+}
+
+impl PageData {
+    /// `size` bytes, reproducible from `seed`.
+    pub fn new(size: u64, seed: u64) -> PageData {
+        PageData { remaining: size, offset: 0, state: splitmix(seed) }
+    }
+}
+
+impl Read for PageData {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf.len().min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
+        let mut written = 0;
+        while written < n {
+            let in_page = self.offset % PAGE;
+            let take = ((PAGE - in_page) as usize).min(n - written);
+            let chunk = &mut buf[written..written + take];
+            if (self.offset / PAGE) % 4 == 3 {
+                chunk.fill(0);
+            } else {
+                for word in chunk.chunks_mut(8) {
+                    self.state = splitmix(self.state);
+                    word.copy_from_slice(&self.state.to_le_bytes()[..word.len()]);
+                }
+            }
+            written += take;
+            self.offset += take as u64;
+        }
+        self.remaining -= n as u64;
+        Ok(n)
+    }
+}
+
+/// A tar stream holding one file of generated bytes, produced on demand.
+struct NestedTar {
+    header: Vec<u8>,
+    size: u64,
+    seed: u64,
+}
+
+fn nested_tar(name: &str, size: u64, seed: u64) -> NestedTar {
+    let mut h = header(size, 0o644, tar::EntryType::Regular);
+    // The name is short; set_path cannot fail for it.
+    h.set_path(name).expect("fixture names fit a tar header");
+    h.set_cksum();
+    NestedTar { header: h.as_bytes().to_vec(), size, seed }
+}
+
+impl NestedTar {
+    fn padding(&self) -> u64 {
+        self.size.div_ceil(512) * 512 - self.size
+    }
+
+    /// Bytes of the whole nested tar: header, data, padding, end marker.
+    fn len(&self) -> u64 {
+        512 + self.size + self.padding() + 1024
+    }
+
+    fn into_reader(self) -> impl Read {
+        let padding = self.padding();
+        io::Cursor::new(self.header)
+            .chain(PageData::new(self.size, self.seed))
+            .chain(io::repeat(0).take(padding + 1024))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_data_is_reproducible_with_zero_pages() {
+        let mut a = Vec::new();
+        PageData::new(4 * PAGE, 1).read_to_end(&mut a).unwrap();
+        let mut b = Vec::new();
+        PageData::new(4 * PAGE, 1).read_to_end(&mut b).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.len() as u64, 4 * PAGE);
+        assert!(a[3 * PAGE as usize..].iter().all(|&x| x == 0));
+        assert!(a[..PAGE as usize].iter().any(|&x| x != 0));
+    }
+
+    #[test]
+    fn nested_tar_length_matches_its_bytes() {
+        let nested = nested_tar("a.bin", 1000, 3);
+        let expected = nested.len();
+        let mut bytes = Vec::new();
+        nested.into_reader().read_to_end(&mut bytes).unwrap();
+        assert_eq!(bytes.len() as u64, expected);
+        let mut archive = tar::Archive::new(&bytes[..]);
+        let sizes: Vec<u64> = archive.entries().unwrap().map(|e| e.unwrap().size()).collect();
+        assert_eq!(sizes, [1000]);
+    }
+
+    #[test]
+    fn derived_ids_are_stable_hex() {
+        let id = derived_id("web");
+        assert_eq!(id.len(), 64);
+        assert_eq!(id, derived_id("web"));
+        assert_ne!(id, derived_id("db"));
+    }
+}
