@@ -34,8 +34,20 @@ fn main() -> std::io::Result<()> {
 fn fixtures() -> Vec<(&'static str, ArchiveFixture, bool)> {
     let mut podman = ContainerFixture::new(FixtureEngine::Podman, "web");
     podman.networks = vec![
-        net("podman", "eth0", "10.88.0.9/16", "10.88.0.1", "aa:bb:cc:00:00:09"),
-        net("backend", "eth1", "10.89.1.4/24", "10.89.1.1", "aa:bb:cc:00:01:04"),
+        net(
+            "podman",
+            "eth0",
+            "10.88.0.9/16",
+            "10.88.0.1",
+            "aa:bb:cc:00:00:09",
+        ),
+        net(
+            "backend",
+            "eth1",
+            "10.89.1.4/24",
+            "10.89.1.1",
+            "aa:bb:cc:00:01:04",
+        ),
     ];
     podman.volumes = vec![("appdata".to_string(), 2000)];
     podman.gpu_pages = 2 * ckpt::fixture::PAGE;
@@ -50,20 +62,53 @@ fn fixtures() -> Vec<(&'static str, ArchiveFixture, bool)> {
     containerd.namespace = "shop".to_string();
     containerd.deleted_files = None;
 
-    let crio_pod = pod(FixtureEngine::CriO, "frontend", false, PodOptionsShape::Map, &["nginx", "sidecar"]);
-    let containerd_pod =
-        pod(FixtureEngine::Containerd, "backend", true, PodOptionsShape::List, &["api", "cache"]);
+    let crio_pod = pod(
+        FixtureEngine::CriO,
+        "frontend",
+        false,
+        PodOptionsShape::Map,
+        &["nginx", "sidecar"],
+    );
+    let containerd_pod = pod(
+        FixtureEngine::Containerd,
+        "backend",
+        true,
+        PodOptionsShape::List,
+        &["api", "cache"],
+    );
     let kubelet = ArchiveFixture::Kubelet {
         pods: vec![
-            ("frontend".to_string(), "shop".to_string(), FixtureEngine::CriO, crio_pod.clone()),
-            ("backend".to_string(), "shop".to_string(), FixtureEngine::Containerd, containerd_pod.clone()),
+            (
+                "frontend".to_string(),
+                "shop".to_string(),
+                FixtureEngine::CriO,
+                crio_pod.clone(),
+            ),
+            (
+                "backend".to_string(),
+                "shop".to_string(),
+                FixtureEngine::Containerd,
+                containerd_pod.clone(),
+            ),
         ],
     };
 
     vec![
-        ("podman-container", ArchiveFixture::Container(podman), false),
-        ("crio-container", ArchiveFixture::Container(crio), true),
-        ("containerd-container", ArchiveFixture::Container(containerd), false),
+        (
+            "podman-container",
+            ArchiveFixture::Container(Box::new(podman)),
+            false,
+        ),
+        (
+            "crio-container",
+            ArchiveFixture::Container(Box::new(crio)),
+            true,
+        ),
+        (
+            "containerd-container",
+            ArchiveFixture::Container(Box::new(containerd)),
+            false,
+        ),
         ("crio-pod", crio_pod, false),
         ("containerd-pod", containerd_pod, false),
         ("kubelet", kubelet, false),
@@ -99,6 +144,18 @@ fn pod(
     }
 }
 
-fn net(network: &str, iface: &str, ipnet: &str, gateway: &str, mac: &str) -> (String, String, String, String, String) {
-    (network.into(), iface.into(), ipnet.into(), gateway.into(), mac.into())
+fn net(
+    network: &str,
+    iface: &str,
+    ipnet: &str,
+    gateway: &str,
+    mac: &str,
+) -> (String, String, String, String, String) {
+    (
+        network.into(),
+        iface.into(),
+        ipnet.into(),
+        gateway.into(),
+        mac.into(),
+    )
 }

@@ -79,23 +79,44 @@ mod tests {
 
     #[test]
     fn each_kind_from_its_members() {
-        assert_eq!(classify(root(true, false, false, false)), ArchiveKind::Container);
+        assert_eq!(
+            classify(root(true, false, false, false)),
+            ArchiveKind::Container
+        );
         assert_eq!(classify(root(false, true, true, false)), ArchiveKind::Pod);
         assert_eq!(classify(root(false, false, true, false)), ArchiveKind::Pod);
         assert_eq!(classify(root(false, true, false, false)), ArchiveKind::Pod);
-        assert_eq!(classify(root(false, false, false, true)), ArchiveKind::Kubelet);
-        assert_eq!(classify(root(false, false, false, false)), ArchiveKind::Unknown);
+        assert_eq!(
+            classify(root(false, false, false, true)),
+            ArchiveKind::Kubelet
+        );
+        assert_eq!(
+            classify(root(false, false, false, false)),
+            ArchiveKind::Unknown
+        );
     }
 
     #[test]
     fn conflicting_members_are_unknown() {
-        assert_eq!(classify(root(true, true, false, false)), ArchiveKind::Unknown);
-        assert_eq!(classify(root(true, false, false, true)), ArchiveKind::Unknown);
-        assert_eq!(classify(root(false, true, false, true)), ArchiveKind::Unknown);
+        assert_eq!(
+            classify(root(true, true, false, false)),
+            ArchiveKind::Unknown
+        );
+        assert_eq!(
+            classify(root(true, false, false, true)),
+            ArchiveKind::Unknown
+        );
+        assert_eq!(
+            classify(root(false, true, false, true)),
+            ArchiveKind::Unknown
+        );
     }
 
     #[test]
     fn config_dump_with_pod_options_is_a_container() {
-        assert_eq!(classify(root(true, false, true, false)), ArchiveKind::Container);
+        assert_eq!(
+            classify(root(true, false, true, false)),
+            ArchiveKind::Container
+        );
     }
 }

@@ -33,7 +33,7 @@ pub enum Error {
 
     // Reading the stream.
     /// The compressed stream is damaged.
-    #[error("corrupt {compression} data{}", after_text(.after))]
+    #[error("corrupt {compression} data{}", detected_after(.after))]
     Decompress {
         /// `gzip` or `zstd`.
         compression: &'static str,
@@ -124,6 +124,13 @@ fn after_text(member: &Option<String>) -> String {
     match member {
         Some(m) => format!(" after member `{m}`"),
         None => " before the first member".to_string(),
+    }
+}
+
+fn detected_after(member: &Option<String>) -> String {
+    match member {
+        Some(m) => format!(" (detected after member `{m}`)"),
+        None => String::new(),
     }
 }
 

@@ -87,9 +87,10 @@ impl ContainerFixture {
         let (runtime, checkpointed) = match engine {
             FixtureEngine::Podman => ("crun", None),
             FixtureEngine::CriO => ("runc", Some("2026-11-30T10:00:05.5Z".to_string())),
-            FixtureEngine::Containerd => {
-                ("io.containerd.runc.v2", Some("2026-11-30T10:00:05.283102067Z".to_string()))
-            }
+            FixtureEngine::Containerd => (
+                "io.containerd.runc.v2",
+                Some("2026-11-30T10:00:05.283102067Z".to_string()),
+            ),
         };
         ContainerFixture {
             engine,
@@ -108,7 +109,11 @@ impl ContainerFixture {
             gpu_pages: 0,
             extra_images: 4,
             rootfs_file: Some(3000),
-            devshm_file: if engine == FixtureEngine::Podman { Some(100) } else { None },
+            devshm_file: if engine == FixtureEngine::Podman {
+                Some(100)
+            } else {
+                None
+            },
             deleted_files: match engine {
                 FixtureEngine::Containerd => None,
                 _ => Some(vec!["/etc/motd".to_string()]),
@@ -164,7 +169,8 @@ impl ContainerFixture {
             }
             FixtureEngine::CriO | FixtureEngine::Containerd => {
                 config["rootfsImage"] = serde_json::json!(self.image);
-                config["rootfsImageRef"] = serde_json::json!(format!("sha256:{}", derived_id(&self.image)));
+                config["rootfsImageRef"] =
+                    serde_json::json!(format!("sha256:{}", derived_id(&self.image)));
                 config["checkpointedTime"] = serde_json::json!(self.checkpointed);
                 config["restoredTime"] = serde_json::json!("0001-01-01T00:00:00Z");
                 config["restored"] = serde_json::json!(false);
@@ -238,14 +244,30 @@ impl ContainerFixture {
                 append(tar, &p("container.log"), b"")?;
             }
         }
-        append(tar, &p("stats-dump"), &image_header(SERVICE_MAGIC, STATS_MAGIC))?;
+        append(
+            tar,
+            &p("stats-dump"),
+            &image_header(SERVICE_MAGIC, STATS_MAGIC),
+        )?;
 
         if !self.without_checkpoint {
             append_dir(tar, &p("checkpoint/"))?;
-            append(tar, &p("checkpoint/inventory.img"), &INVENTORY_MAGIC.to_le_bytes())?;
-            append(tar, &p("checkpoint/pstree.img"), &image_header(COMMON_MAGIC, PSTREE_MAGIC))?;
+            append(
+                tar,
+                &p("checkpoint/inventory.img"),
+                &INVENTORY_MAGIC.to_le_bytes(),
+            )?;
+            append(
+                tar,
+                &p("checkpoint/pstree.img"),
+                &image_header(COMMON_MAGIC, PSTREE_MAGIC),
+            )?;
             for pid in 1..=self.processes {
-                for (kind, magic) in [("core", CORE_MAGIC), ("mm", MM_MAGIC), ("pagemap", PAGEMAP_MAGIC)] {
+                for (kind, magic) in [
+                    ("core", CORE_MAGIC),
+                    ("mm", MM_MAGIC),
+                    ("pagemap", PAGEMAP_MAGIC),
+                ] {
                     let name = p(&format!("checkpoint/{kind}-{pid}.img"));
                     append(tar, &name, &image_header(COMMON_MAGIC, magic))?;
                 }
@@ -253,7 +275,12 @@ impl ContainerFixture {
                 append_generated(tar, &pages, self.pages_per_process, u64::from(pid))?;
             }
             if self.gpu_pages > 0 {
-                append_generated(tar, &p("checkpoint/amdgpu-pages-1-0.img"), self.gpu_pages, 99)?;
+                append_generated(
+                    tar,
+                    &p("checkpoint/amdgpu-pages-1-0.img"),
+                    self.gpu_pages,
+                    99,
+                )?;
             }
             for i in 0..self.extra_images {
                 let name = p(&format!("checkpoint/fdinfo-{}.img", i + 2));
@@ -275,14 +302,28 @@ impl ContainerFixture {
         }
         if let Some(size) = self.devshm_file {
             let shm = nested_tar("hello.txt", size, 11);
-            append_reader(tar, &p("devshm-checkpoint.tar"), shm.len(), shm.into_reader())?;
+            append_reader(
+                tar,
+                &p("devshm-checkpoint.tar"),
+                shm.len(),
+                shm.into_reader(),
+            )?;
         }
         if let Some(paths) = &self.deleted_files {
-            append(tar, &p("deleted.files"), &json_bytes(&serde_json::json!(paths)))?;
+            append(
+                tar,
+                &p("deleted.files"),
+                &json_bytes(&serde_json::json!(paths)),
+            )?;
         }
         for (name, size) in &self.volumes {
             let volume = nested_tar("data.bin", *size, 13);
-            append_reader(tar, &p(&format!("volumes/{name}.tar")), volume.len(), volume.into_reader())?;
+            append_reader(
+                tar,
+                &p(&format!("volumes/{name}.tar")),
+                volume.len(),
+                volume.into_reader(),
+            )?;
         }
         Ok(())
     }
@@ -301,7 +342,7 @@ pub enum PodOptionsShape {
 #[derive(Debug, Clone)]
 pub enum ArchiveFixture {
     /// A single container at the archive root.
-    Container(ContainerFixture),
+    Container(Box<ContainerFixture>),
     /// A pod: `pod.options` (and `pod.dump` when `pod_dump`) at the root,
     /// a `<id>-<name>/` folder per container.
     Pod {
@@ -330,7 +371,12 @@ pub enum ArchiveFixture {
 impl ArchiveFixture {
     /// Write the archive with `compression` to `out`. Member names get a
     /// leading `./` when `dot_slash` is set, as some engines write them.
-    pub fn write<W: Write>(&self, out: W, compression: Compression, dot_slash: bool) -> io::Result<()> {
+    pub fn write<W: Write>(
+        &self,
+        out: W,
+        compression: Compression,
+        dot_slash: bool,
+    ) -> io::Result<()> {
         match compression {
             Compression::None => self.write_tar(out, dot_slash).map(drop),
             Compression::Gzip => {
@@ -348,7 +394,8 @@ impl ArchiveFixture {
     pub fn to_bytes(&self, compression: Compression) -> Vec<u8> {
         let mut out = Vec::new();
         // Writing to a Vec cannot fail.
-        self.write(&mut out, compression, false).expect("writing to memory does not fail");
+        self.write(&mut out, compression, false)
+            .expect("writing to memory does not fail");
         out
     }
 
@@ -362,14 +409,28 @@ impl ArchiveFixture {
     fn write_members<W: Write>(&self, tar: &mut tar::Builder<W>, prefix: &str) -> io::Result<()> {
         match self {
             ArchiveFixture::Container(c) => c.write_members(tar, prefix),
-            ArchiveFixture::Pod { name, namespace, uid, pod_dump, options_shape, containers } => {
+            ArchiveFixture::Pod {
+                name,
+                namespace,
+                uid,
+                pod_dump,
+                options_shape,
+                containers,
+            } => {
                 let folders: Vec<(String, String)> = containers
                     .iter()
                     .map(|c| (c.name.clone(), format!("{}-{}", c.id, c.name)))
                     .collect();
                 let listed = match options_shape {
-                    PodOptionsShape::List => serde_json::json!(folders.iter().map(|f| &f.1).collect::<Vec<_>>()),
-                    PodOptionsShape::Map => serde_json::json!(folders.iter().cloned().collect::<std::collections::BTreeMap<_, _>>()),
+                    PodOptionsShape::List => {
+                        serde_json::json!(folders.iter().map(|f| &f.1).collect::<Vec<_>>())
+                    }
+                    PodOptionsShape::Map => serde_json::json!(
+                        folders
+                            .iter()
+                            .cloned()
+                            .collect::<std::collections::BTreeMap<_, _>>()
+                    ),
                 };
                 let options = serde_json::json!({
                     "version": 1,
@@ -431,7 +492,11 @@ impl ArchiveFixture {
                     append(tar, &format!("{prefix}{sandbox}.tar"), &bytes)?;
                 }
                 let meta = serde_json::json!({"version": 1, "CheckpointedPods": records});
-                append(tar, &format!("{prefix}checkpointed.pods"), &json_bytes(&meta))
+                append(
+                    tar,
+                    &format!("{prefix}checkpointed.pods"),
+                    &json_bytes(&meta),
+                )
             }
             ArchiveFixture::Raw(members) => {
                 for (name, bytes) in members {
@@ -535,13 +600,19 @@ pub struct PageData {
 impl PageData {
     /// `size` bytes, reproducible from `seed`.
     pub fn new(size: u64, seed: u64) -> PageData {
-        PageData { remaining: size, offset: 0, state: splitmix(seed) }
+        PageData {
+            remaining: size,
+            offset: 0,
+            state: splitmix(seed),
+        }
     }
 }
 
 impl Read for PageData {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = buf.len().min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
+        let n = buf
+            .len()
+            .min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
         let mut written = 0;
         while written < n {
             let in_page = self.offset % PAGE;
@@ -575,7 +646,11 @@ fn nested_tar(name: &str, size: u64, seed: u64) -> NestedTar {
     // The name is short; set_path cannot fail for it.
     h.set_path(name).expect("fixture names fit a tar header");
     h.set_cksum();
-    NestedTar { header: h.as_bytes().to_vec(), size, seed }
+    NestedTar {
+        header: h.as_bytes().to_vec(),
+        size,
+        seed,
+    }
 }
 
 impl NestedTar {
@@ -620,7 +695,11 @@ mod tests {
         nested.into_reader().read_to_end(&mut bytes).unwrap();
         assert_eq!(bytes.len() as u64, expected);
         let mut archive = tar::Archive::new(&bytes[..]);
-        let sizes: Vec<u64> = archive.entries().unwrap().map(|e| e.unwrap().size()).collect();
+        let sizes: Vec<u64> = archive
+            .entries()
+            .unwrap()
+            .map(|e| e.unwrap().size())
+            .collect();
         assert_eq!(sizes, [1000]);
     }
 

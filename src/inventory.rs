@@ -202,7 +202,13 @@ impl Inventory {
         Ok(Interest::Data)
     }
 
-    fn store(&mut self, folder: &str, kind: MetadataMember, name: &str, bytes: &[u8]) -> Result<()> {
+    fn store(
+        &mut self,
+        folder: &str,
+        kind: MetadataMember,
+        name: &str,
+        bytes: &[u8],
+    ) -> Result<()> {
         // A member that appears twice is taken from its last copy, as
         // extracting the archive would leave it.
         match kind {
@@ -279,7 +285,12 @@ mod tests {
     use super::*;
 
     fn entry(name: &str, kind: EntryKind, size: u64) -> Entry {
-        Entry { name: name.to_string(), kind, size, index: 0 }
+        Entry {
+            name: name.to_string(),
+            kind,
+            size,
+            index: 0,
+        }
     }
 
     fn feed(inventory: &mut Inventory, name: &str, data: &[u8]) {
@@ -303,7 +314,10 @@ mod tests {
             ("volumes/data.tar", 2048),
             ("dump.log", 77),
         ] {
-            assert_eq!(inv.header(&entry(name, EntryKind::File, size)).unwrap(), Interest::Skip);
+            assert_eq!(
+                inv.header(&entry(name, EntryKind::File, size)).unwrap(),
+                Interest::Skip
+            );
         }
         let root = &inv.finish().folders[""];
         assert!(root.has_checkpoint_dir);
@@ -323,9 +337,22 @@ mod tests {
     #[test]
     fn files_pod_members_under_their_folder() {
         let mut inv = Inventory::new();
-        feed(&mut inv, "pod.options", br#"{"containers": {"web": "abc-web"}}"#);
-        feed(&mut inv, "./abc-web/config.dump", br#"{"id": "abc", "name": "web"}"#);
-        inv.header(&entry("abc-web/checkpoint/pages-1.img", EntryKind::File, 4096)).unwrap();
+        feed(
+            &mut inv,
+            "pod.options",
+            br#"{"containers": {"web": "abc-web"}}"#,
+        );
+        feed(
+            &mut inv,
+            "./abc-web/config.dump",
+            br#"{"id": "abc", "name": "web"}"#,
+        );
+        inv.header(&entry(
+            "abc-web/checkpoint/pages-1.img",
+            EntryKind::File,
+            4096,
+        ))
+        .unwrap();
         let collected = inv.finish();
         assert!(collected.root_members.pod_options);
         assert!(!collected.root_members.config_dump);
@@ -348,7 +375,11 @@ mod tests {
         let mut inv = Inventory::new();
         let big = entry("spec.dump", EntryKind::File, members::JSON_MEMBER_CAP + 1);
         let err = inv.header(&big).unwrap_err();
-        assert!(err.to_string().starts_with("member `spec.dump` is 4194305 bytes, over"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("member `spec.dump` is 4194305 bytes, over"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -127,15 +127,24 @@ mod tests {
     fn normalize_strips_dot_slash_and_trailing_slash() {
         assert_eq!(normalize("./config.dump"), "config.dump");
         assert_eq!(normalize("././checkpoint/"), "checkpoint");
-        assert_eq!(normalize("checkpoint/pages-1.img"), "checkpoint/pages-1.img");
+        assert_eq!(
+            normalize("checkpoint/pages-1.img"),
+            "checkpoint/pages-1.img"
+        );
         assert_eq!(normalize("./"), "");
         assert_eq!(normalize("."), "");
     }
 
     #[test]
     fn recognises_metadata_members() {
-        assert_eq!(MetadataMember::from_file_name("spec.dump"), Some(MetadataMember::SpecDump));
-        assert_eq!(MetadataMember::from_file_name("status"), Some(MetadataMember::ContainerdStatus));
+        assert_eq!(
+            MetadataMember::from_file_name("spec.dump"),
+            Some(MetadataMember::SpecDump)
+        );
+        assert_eq!(
+            MetadataMember::from_file_name("status"),
+            Some(MetadataMember::ContainerdStatus)
+        );
         assert_eq!(MetadataMember::from_file_name("status.dump"), None);
         assert!(MetadataMember::PodOptions.root_only());
         assert!(!MetadataMember::ConfigDump.root_only());

@@ -62,8 +62,7 @@ pub fn sniff(prefix: &[u8]) -> Result<Compression> {
     if prefix.starts_with(BZIP2_MAGIC) {
         return Err(Error::UnsupportedCompression("bzip2"));
     }
-    if prefix.get(USTAR_OFFSET..USTAR_OFFSET + 5) == Some(b"ustar") || has_valid_checksum(prefix)
-    {
+    if prefix.get(USTAR_OFFSET..USTAR_OFFSET + 5) == Some(b"ustar") || has_valid_checksum(prefix) {
         return Ok(Compression::None);
     }
     Err(Error::NotTar)
@@ -91,7 +90,13 @@ fn has_valid_checksum(block: &[u8]) -> bool {
     let sum: u32 = block
         .iter()
         .enumerate()
-        .map(|(i, &b)| if (148..156).contains(&i) { u32::from(b' ') } else { u32::from(b) })
+        .map(|(i, &b)| {
+            if (148..156).contains(&i) {
+                u32::from(b' ')
+            } else {
+                u32::from(b)
+            }
+        })
         .sum();
     sum == stored
 }
@@ -111,15 +116,24 @@ mod tests {
     #[test]
     fn detects_each_magic() {
         assert_eq!(sniff(&[0x1f, 0x8b, 8, 0]).unwrap(), Compression::Gzip);
-        assert_eq!(sniff(&[0x28, 0xb5, 0x2f, 0xfd, 0]).unwrap(), Compression::Zstd);
+        assert_eq!(
+            sniff(&[0x28, 0xb5, 0x2f, 0xfd, 0]).unwrap(),
+            Compression::Zstd
+        );
         assert_eq!(sniff(&tar_header()).unwrap(), Compression::None);
     }
 
     #[test]
     fn names_xz_and_bzip2_as_unsupported() {
         let xz = sniff(&[0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 1]).unwrap_err();
-        assert_eq!(xz.to_string(), "unsupported compression: xz (supported: none, gzip, zstd)");
-        assert!(matches!(sniff(b"BZh91AY&SY").unwrap_err(), Error::UnsupportedCompression("bzip2")));
+        assert_eq!(
+            xz.to_string(),
+            "unsupported compression: xz (supported: none, gzip, zstd)"
+        );
+        assert!(matches!(
+            sniff(b"BZh91AY&SY").unwrap_err(),
+            Error::UnsupportedCompression("bzip2")
+        ));
     }
 
     #[test]
@@ -133,7 +147,10 @@ mod tests {
 
     #[test]
     fn rejects_text_and_empty_input() {
-        assert!(matches!(sniff(b"hello, world\n").unwrap_err(), Error::NotTar));
+        assert!(matches!(
+            sniff(b"hello, world\n").unwrap_err(),
+            Error::NotTar
+        ));
         assert!(matches!(sniff(&[0u8; 512]).unwrap_err(), Error::NotTar));
         assert!(matches!(sniff(&[]).unwrap_err(), Error::Empty));
     }

@@ -109,7 +109,10 @@ fn decompressed(compression: Compression, raw: Box<dyn Read>) -> Result<ArchiveI
             Box::new(DecodeErrors::new(compression, decoder))
         }
     };
-    Ok(ArchiveInput { compression, reader: InputReader::Stream(stream) })
+    Ok(ArchiveInput {
+        compression,
+        reader: InputReader::Stream(stream),
+    })
 }
 
 /// Read up to [`SNIFF_LEN`] bytes, fewer only at end of input.
@@ -123,11 +126,18 @@ fn read_prefix(reader: &mut dyn Read) -> Result<Vec<u8>> {
 }
 
 fn read_error(source: io::Error) -> Error {
-    Error::Read { after: None, source }
+    Error::Read {
+        after: None,
+        source,
+    }
 }
 
 fn decompress_error(compression: Compression, source: io::Error) -> Error {
-    Error::Decompress { compression: compression.name(), after: None, source }
+    Error::Decompress {
+        compression: compression.name(),
+        after: None,
+        source,
+    }
 }
 
 /// Marks the errors a decompressor returns, so that the scanner can tell
@@ -148,7 +158,13 @@ impl<R: Read> Read for DecodeErrors<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.inner.read(buf).map_err(|err| {
             let kind = err.kind();
-            io::Error::new(kind, DecodeError { compression: self.compression.name(), inner: err })
+            io::Error::new(
+                kind,
+                DecodeError {
+                    compression: self.compression.name(),
+                    inner: err,
+                },
+            )
         })
     }
 }
@@ -235,12 +251,16 @@ mod tests {
         let mut header = tar::Header::new_gnu();
         header.set_size(5);
         header.set_cksum();
-        builder.append_data(&mut header, "a.txt", &b"hello"[..]).unwrap();
+        builder
+            .append_data(&mut header, "a.txt", &b"hello"[..])
+            .unwrap();
         let bytes = builder.into_inner().unwrap();
 
         let input = ArchiveInput::from_reader(Box::new(Cursor::new(bytes.clone()))).unwrap();
         assert_eq!(input.compression, Compression::None);
-        let InputReader::Stream(mut reader) = input.reader else { panic!("expected a stream") };
+        let InputReader::Stream(mut reader) = input.reader else {
+            panic!("expected a stream")
+        };
         let mut all = Vec::new();
         reader.read_to_end(&mut all).unwrap();
         assert_eq!(all, bytes);

@@ -116,7 +116,9 @@ pub fn scan(input: ArchiveInput, parts: &mut [&mut dyn Part]) -> Result<ScanSumm
     match input.reader {
         InputReader::Seekable(reader, file_len) => {
             let mut archive = tar::Archive::new(Counting::new(reader));
-            let entries = archive.entries_with_seek().map_err(|e| classify(e, &None))?;
+            let entries = archive
+                .entries_with_seek()
+                .map_err(|e| classify(e, &None))?;
             let (summary, last) = walk(entries, parts, Some(file_len))?;
             let counting = archive.into_inner();
             check_end_marker(&counting, &summary, &last)?;
@@ -124,8 +126,14 @@ pub fn scan(input: ArchiveInput, parts: &mut [&mut dyn Part]) -> Result<ScanSumm
         }
         InputReader::Stream(reader) => {
             let mut archive = tar::Archive::new(Counting::new(reader));
-            let entries = archive.entries().map_err(|e| classify(e, &None))?;
-            let (summary, last) = walk(entries, parts, None)?;
+            let walked = archive
+                .entries()
+                .map_err(|e| classify(e, &None))
+                .and_then(|entries| walk(entries, parts, None));
+            let (summary, last) = match walked {
+                Ok(walked) => walked,
+                Err(err) => return Err(blame_decoder(archive.into_inner().into_inner(), err)),
+            };
             let counting = archive.into_inner();
             check_end_marker(&counting, &summary, &last)?;
             if !summary.stopped_early {
@@ -139,6 +147,36 @@ pub fn scan(input: ArchiveInput, parts: &mut [&mut dyn Part]) -> Result<ScanSumm
     }
 }
 
+/// A tar-level error in a compressed stream is often the decoder's fault:
+/// deflate has no checksum until the end, so damaged data first shows up as
+/// a garbled tar header. Read on to the end of the stream; when the decoder
+/// then fails, report its error, which names the real cause.
+fn blame_decoder(mut rest: Box<dyn Read>, err: Error) -> Error {
+    let after = match &err {
+        Error::CorruptTar { after, .. }
+        | Error::Truncated {
+            member: None,
+            after,
+        } => after.clone(),
+        Error::Truncated {
+            member: Some(member),
+            ..
+        } => Some(member.clone()),
+        _ => return err,
+    };
+    match io::copy(&mut rest, &mut io::sink()) {
+        Err(drain) => match find_decode_error(&drain) {
+            Some(decode) => Error::Decompress {
+                compression: decode.compression,
+                after,
+                source: io::Error::new(decode.inner.kind(), decode.inner.to_string()),
+            },
+            None => err,
+        },
+        Ok(_) => err,
+    }
+}
+
 /// A clean end of iteration is only a real end if the tar reader consumed an
 /// end-of-archive block after the last entry; tar-rs also stops quietly when
 /// the input simply runs out at a header boundary.
@@ -148,7 +186,10 @@ fn check_end_marker<R>(
     last: &Option<String>,
 ) -> Result<()> {
     if !summary.stopped_early && counting.position() < summary.tar_bytes + BLOCK {
-        return Err(Error::Truncated { member: None, after: last.clone() });
+        return Err(Error::Truncated {
+            member: None,
+            after: last.clone(),
+        });
     }
     Ok(())
 }
@@ -177,7 +218,10 @@ fn walk<R: Read>(
         if let Some(len) = file_len
             && data_start + entry.size > len
         {
-            return Err(Error::Truncated { member: Some(entry.name), after: None });
+            return Err(Error::Truncated {
+                member: Some(entry.name),
+                after: None,
+            });
         }
 
         wanting.clear();
@@ -219,7 +263,10 @@ fn feed<R: Read>(
     while remaining > 0 {
         let n = match reader.read(buffer) {
             Ok(0) => {
-                return Err(Error::Truncated { member: Some(entry.name.clone()), after: None });
+                return Err(Error::Truncated {
+                    member: Some(entry.name.clone()),
+                    after: None,
+                });
             }
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -248,8 +295,17 @@ fn describe<R: Read>(tar_entry: &tar::Entry<'_, R>, index: u64) -> Result<Entry>
         tar::EntryType::Link => EntryKind::HardLink,
         _ => EntryKind::Other,
     };
-    let kind = if kind == EntryKind::File && raw.ends_with(b"/") { EntryKind::Dir } else { kind };
-    Ok(Entry { name, kind, size: tar_entry.size(), index })
+    let kind = if kind == EntryKind::File && raw.ends_with(b"/") {
+        EntryKind::Dir
+    } else {
+        kind
+    };
+    Ok(Entry {
+        name,
+        kind,
+        size: tar_entry.size(),
+        index,
+    })
 }
 
 /// Sort an I/O error from the tar reader into the error kinds ckpt reports.
@@ -257,10 +313,17 @@ fn classify(err: io::Error, last: &Option<String>) -> Error {
     let after = last.clone();
     if let Some(decode) = find_decode_error(&err) {
         let source = io::Error::new(decode.inner.kind(), decode.inner.to_string());
-        return Error::Decompress { compression: decode.compression, after, source };
+        return Error::Decompress {
+            compression: decode.compression,
+            after,
+            source,
+        };
     }
     if err.kind() == io::ErrorKind::UnexpectedEof || is_short_read(&err) {
-        return Error::Truncated { member: None, after };
+        return Error::Truncated {
+            member: None,
+            after,
+        };
     }
     if err.kind() == io::ErrorKind::Other || err.kind() == io::ErrorKind::InvalidData {
         return Error::CorruptTar { after, source: err };
@@ -271,10 +334,19 @@ fn classify(err: io::Error, last: &Option<String>) -> Error {
 /// An error while reading the data of a member.
 fn inside(err: io::Error, entry: &Entry) -> Error {
     match classify(err, &None) {
-        Error::Truncated { .. } => Error::Truncated { member: Some(entry.name.clone()), after: None },
-        Error::Decompress { compression, source, .. } => {
-            Error::Decompress { compression, after: Some(entry.name.clone()), source }
-        }
+        Error::Truncated { .. } => Error::Truncated {
+            member: Some(entry.name.clone()),
+            after: None,
+        },
+        Error::Decompress {
+            compression,
+            source,
+            ..
+        } => Error::Decompress {
+            compression,
+            after: Some(entry.name.clone()),
+            source,
+        },
         other => other,
     }
 }

@@ -62,8 +62,18 @@ pub fn print_warning(message: &str) {
     let _ = writeln!(io::stderr().lock(), "ckpt: warning: {}", one_line(message));
 }
 
-/// Errors from serde and decoders can hold line breaks; a message must stay
-/// on one line.
+/// A message must stay on one line and must not carry terminal control
+/// characters from a hostile archive (member names, tar-rs's echo of a
+/// garbled header): line breaks become spaces, other control characters are
+/// escaped.
 fn one_line(message: &str) -> String {
-    message.replace(['\n', '\r'], " ")
+    let mut clean = String::with_capacity(message.len());
+    for c in message.chars() {
+        match c {
+            '\n' | '\r' => clean.push(' '),
+            c if c.is_control() => clean.extend(c.escape_default()),
+            c => clean.push(c),
+        }
+    }
+    clean
 }

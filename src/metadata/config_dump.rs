@@ -48,12 +48,17 @@ mod tests {
         assert_eq!(config.id, "4c9d");
         assert_eq!(config.rootfs_image_name, "docker.io/library/cpbase:latest");
         assert_eq!(config.runtime, "io.containerd.runc.v2");
-        assert_eq!(config.checkpointed_time.as_deref(), Some("2026-12-03T18:45:49.283102067Z"));
+        assert_eq!(
+            config.checkpointed_time.as_deref(),
+            Some("2026-12-03T18:45:49.283102067Z")
+        );
         assert!(!config.restored);
     }
 
     #[test]
     fn wrong_type_is_an_error() {
-        assert!(crate::metadata::deserialize::<ConfigDump>("config.dump", br#"{"id": 5}"#).is_err());
+        assert!(
+            crate::metadata::deserialize::<ConfigDump>("config.dump", br#"{"id": 5}"#).is_err()
+        );
     }
 }

@@ -95,7 +95,8 @@ mod tests {
             "io.container.manager": "cri-o", "podIPs": ["10.0.0.5"],
             "Containers": [{"io.kubernetes.container.name": "nginx", "id": "c1", "Image": "nginx:1"}]
         }]}"#;
-        let pods: CheckpointedPods = crate::metadata::deserialize("checkpointed.pods", json).unwrap();
+        let pods: CheckpointedPods =
+            crate::metadata::deserialize("checkpointed.pods", json).unwrap();
         assert_eq!(pods.pods.len(), 1);
         assert_eq!(pods.pods[0].containers[0].image, "nginx:1");
         assert_eq!(pods.pods[0].termination_grace_period, 30);

@@ -32,7 +32,10 @@ pub fn deserialize<T: DeserializeOwned + Default>(member: &str, bytes: &[u8]) ->
     }
     serde_json::from_slice::<Option<T>>(bytes)
         .map(Option::unwrap_or_default)
-        .map_err(|source| Error::Json { member: member.to_string(), source })
+        .map_err(|source| Error::Json {
+            member: member.to_string(),
+            source,
+        })
 }
 
 /// The number of paths in `deleted.files`.
@@ -54,7 +57,10 @@ mod tests {
     #[test]
     fn invalid_json_is_named_with_position() {
         let err = deserialize::<ConfigDump>("pod1/config.dump", b"{\"id\": ").unwrap_err();
-        assert_eq!(err.to_string(), "member `pod1/config.dump` is not valid JSON for its kind");
+        assert_eq!(
+            err.to_string(),
+            "member `pod1/config.dump` is not valid JSON for its kind"
+        );
         let source = std::error::Error::source(&err).unwrap().to_string();
         assert!(source.contains("line 1 column 7"), "{source}");
     }

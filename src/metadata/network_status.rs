@@ -66,7 +66,8 @@ mod tests {
 
     #[test]
     fn null_means_no_network() {
-        let status: NetworkStatus = crate::metadata::deserialize("network.status", b"null").unwrap();
+        let status: NetworkStatus =
+            crate::metadata::deserialize("network.status", b"null").unwrap();
         assert!(status.networks.is_empty());
     }
 

@@ -70,7 +70,9 @@ impl PodContainers {
     pub fn pairs(&self) -> Vec<(String, String)> {
         match self {
             PodContainers::Names(names) => names.iter().map(|n| (n.clone(), n.clone())).collect(),
-            PodContainers::Folders(map) => map.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            PodContainers::Folders(map) => {
+                map.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+            }
         }
     }
 }
@@ -82,16 +84,25 @@ mod tests {
 
     #[test]
     fn reads_both_shapes_of_containers() {
-        let old: PodOptions =
-            deserialize("pod.options", br#"{"version": 1, "containers": ["web", "db"]}"#).unwrap();
-        assert_eq!(old.containers.pairs()[1], ("db".to_string(), "db".to_string()));
+        let old: PodOptions = deserialize(
+            "pod.options",
+            br#"{"version": 1, "containers": ["web", "db"]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            old.containers.pairs()[1],
+            ("db".to_string(), "db".to_string())
+        );
 
         let new: PodOptions = deserialize(
             "pod.options",
             br#"{"version": 2, "containers": {"web": "0123abcd-web"}, "annotations": {"org.criu.checkpoint.engine.name": "cri-o"}}"#,
         )
         .unwrap();
-        assert_eq!(new.containers.pairs(), [("web".to_string(), "0123abcd-web".to_string())]);
+        assert_eq!(
+            new.containers.pairs(),
+            [("web".to_string(), "0123abcd-web".to_string())]
+        );
         assert_eq!(new.annotations["org.criu.checkpoint.engine.name"], "cri-o");
     }
 

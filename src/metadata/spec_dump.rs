@@ -59,7 +59,8 @@ impl SpecDump {
     /// JSON or the fields ckpt reads have the wrong shape.
     pub fn parse(member: &str, bytes: &[u8]) -> Result<SpecDump> {
         let lenient: LenientSpec = crate::metadata::deserialize(member, bytes)?;
-        let (strict, strict_error) = match serde_json::from_slice::<oci_spec::runtime::Spec>(bytes) {
+        let (strict, strict_error) = match serde_json::from_slice::<oci_spec::runtime::Spec>(bytes)
+        {
             Ok(spec) => (Some(Box::new(spec)), None),
             Err(err) => (None, Some(err.to_string())),
         };
@@ -165,7 +166,12 @@ mod tests {
         }"#;
         let spec = SpecDump::parse("spec.dump", json).unwrap();
         assert!(spec.strict.is_none());
-        assert!(spec.strict_error.as_deref().unwrap().contains("CAP_FROM_THE_FUTURE"));
+        assert!(
+            spec.strict_error
+                .as_deref()
+                .unwrap()
+                .contains("CAP_FROM_THE_FUTURE")
+        );
         assert_eq!(spec.annotation("io.container.manager"), "cri-o");
         assert_eq!(spec.args, ["sh"]);
         assert_eq!(spec.namespaces, ["pid", "brand-new"]);
@@ -174,7 +180,8 @@ mod tests {
 
     #[test]
     fn non_string_annotation_becomes_text() {
-        let spec = SpecDump::parse("spec.dump", br#"{"annotations": {"n": 15, "s": "x"}}"#).unwrap();
+        let spec =
+            SpecDump::parse("spec.dump", br#"{"annotations": {"n": 15, "s": "x"}}"#).unwrap();
         assert_eq!(spec.annotation("n"), "15");
         assert_eq!(spec.annotation("s"), "x");
     }

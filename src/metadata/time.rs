@@ -38,7 +38,9 @@ fn parse(text: &str) -> Option<String> {
     }
     let mut rest = &text[19..];
     if let Some(fraction) = rest.strip_prefix('.') {
-        let end = fraction.find(|c: char| !c.is_ascii_digit()).unwrap_or(fraction.len());
+        let end = fraction
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(fraction.len());
         if end == 0 {
             return None;
         }
@@ -120,8 +122,14 @@ mod tests {
     #[test]
     fn formats_unix_nanoseconds() {
         // containerd's `status` of the real containerd-cri archive.
-        assert_eq!(from_unix_nanos(1_796_323_545_199_761_228).as_deref(), Some("2026-12-03T18:45:45Z"));
+        assert_eq!(
+            from_unix_nanos(1_796_323_545_199_761_228).as_deref(),
+            Some("2026-12-03T18:45:45Z")
+        );
         assert_eq!(from_unix_nanos(0), None);
-        assert_eq!(from_unix_nanos(951_782_400_000_000_000).as_deref(), Some("2000-02-29T00:00:00Z"));
+        assert_eq!(
+            from_unix_nanos(951_782_400_000_000_000).as_deref(),
+            Some("2000-02-29T00:00:00Z")
+        );
     }
 }

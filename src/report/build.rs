@@ -67,7 +67,11 @@ impl Engine {
 }
 
 /// Build the report of one archive.
-pub fn build(archive: &str, compression: Compression, collected: &Collected) -> Result<ArchiveReport> {
+pub fn build(
+    archive: &str,
+    compression: Compression,
+    collected: &Collected,
+) -> Result<ArchiveReport> {
     let kind = classify(collected.root_members);
     let mut report = ArchiveReport {
         archive: archive.to_string(),
@@ -89,7 +93,9 @@ pub fn build(archive: &str, compression: Compression, collected: &Collected) -> 
     match kind {
         ArchiveKind::Container => {
             if !root.has_checkpoint_dir {
-                return Err(Error::MissingCheckpoint { folder: String::new() });
+                return Err(Error::MissingCheckpoint {
+                    folder: String::new(),
+                });
             }
             let container = container(&base, "", root, &mut report.warnings)?;
             report.containers.push(container);
@@ -119,7 +125,11 @@ fn container(
     folder: &Folder,
     warnings: &mut Vec<String>,
 ) -> Result<ContainerReport> {
-    let prefix = if folder_name.is_empty() { String::new() } else { format!("{folder_name}/") };
+    let prefix = if folder_name.is_empty() {
+        String::new()
+    } else {
+        format!("{folder_name}/")
+    };
     let default_config = ConfigDump::default();
     let default_spec = SpecDump::default();
     let config = folder.config.as_ref().unwrap_or(&default_config);
@@ -134,12 +144,16 @@ fn container(
             spec
         }
         None => {
-            warnings.push(format!("member `{prefix}spec.dump` is missing; engine facts may be incomplete"));
+            warnings.push(format!(
+                "member `{prefix}spec.dump` is missing; engine facts may be incomplete"
+            ));
             &default_spec
         }
     };
     if folder.config.is_none() {
-        warnings.push(format!("member `{prefix}config.dump` is missing; ID, image and runtime are unknown"));
+        warnings.push(format!(
+            "member `{prefix}config.dump` is missing; ID, image and runtime are unknown"
+        ));
     }
 
     let engine = Engine::from_manager(spec.annotation(MANAGER));
@@ -147,14 +161,20 @@ fn container(
         image: first_nonempty(&config.rootfs_image_name, &config.rootfs_image),
         id: config.id.clone(),
         runtime: config.runtime.clone(),
-        checkpointed: config.checkpointed_time.as_deref().and_then(rfc3339_seconds),
+        checkpointed: config
+            .checkpointed_time
+            .as_deref()
+            .and_then(rfc3339_seconds),
         engine: engine.name().to_string(),
         checkpoint_size: sizes(folder),
         deleted_files: folder.deleted_files,
         ..base.clone()
     };
     let created_from_config = config.created_time.as_deref().and_then(rfc3339_seconds);
-    let mut metadata = MetadataReport { annotations: spec.annotations.clone(), ..Default::default() };
+    let mut metadata = MetadataReport {
+        annotations: spec.annotations.clone(),
+        ..Default::default()
+    };
 
     match engine {
         Engine::Podman => {
@@ -184,7 +204,10 @@ fn container(
 
     if let Some(network) = &folder.network {
         for (name, net) in &network.networks {
-            let mut node = NetworkReport { name: name.clone(), ..Default::default() };
+            let mut node = NetworkReport {
+                name: name.clone(),
+                ..Default::default()
+            };
             for (iface_name, iface) in &net.interfaces {
                 let first = iface.subnets.first();
                 node.interfaces.insert(
@@ -201,7 +224,11 @@ fn container(
         // The summary address is the first interface's, as checkpointctl
         // picks it; names are sorted, so "first" is stable here.
         if report.ip.is_empty()
-            && let Some(iface) = report.networks.iter().flat_map(|n| n.interfaces.values()).next()
+            && let Some(iface) = report
+                .networks
+                .iter()
+                .flat_map(|n| n.interfaces.values())
+                .next()
         {
             report.ip = iface.ip.split('/').next().unwrap_or_default().to_string();
             report.mac = iface.mac.clone();
@@ -264,7 +291,9 @@ fn pod(base: &ContainerReport, collected: &Collected, report: &mut ArchiveReport
     for name in order {
         let folder = &collected.folders[name];
         if !folder.has_checkpoint_dir {
-            return Err(Error::MissingCheckpoint { folder: format!("{name}/") });
+            return Err(Error::MissingCheckpoint {
+                folder: format!("{name}/"),
+            });
         }
         let mut container = container(base, name, folder, &mut report.warnings)?;
         if pod.engine.is_empty() {
@@ -285,7 +314,9 @@ fn pod(base: &ContainerReport, collected: &Collected, report: &mut ArchiveReport
         report.containers.push(container);
     }
     if report.containers.is_empty() {
-        report.warnings.push("pod archive holds no container folder".to_string());
+        report
+            .warnings
+            .push("pod archive holds no container folder".to_string());
     }
     report.pod = Some(pod);
     Ok(())
@@ -300,7 +331,10 @@ fn kubelet(base: &ContainerReport, collected: &Collected, report: &mut ArchiveRe
             "" => String::new(),
             manager => Engine::from_manager(manager).name().to_string(),
         };
-        if !collected.nested_tars.contains_key(&format!("{}.tar", pod.sandbox_id)) {
+        if !collected
+            .nested_tars
+            .contains_key(&format!("{}.tar", pod.sandbox_id))
+        {
             report.warnings.push(format!(
                 "member `{}` lists pod `{}`, whose archive `{}.tar` is missing",
                 members::CHECKPOINTED_PODS,
@@ -339,5 +373,9 @@ fn sizes(folder: &Folder) -> SizeReport {
 }
 
 fn first_nonempty(a: &str, b: &str) -> String {
-    if a.is_empty() { b.to_string() } else { a.to_string() }
+    if a.is_empty() {
+        b.to_string()
+    } else {
+        a.to_string()
+    }
 }

@@ -15,15 +15,26 @@ const GAP: usize = 3;
 /// fs diff, again as checkpointctl does for one archive.
 pub fn write(out: &mut dyn Write, reports: &[ArchiveReport]) -> io::Result<()> {
     if let [single] = reports {
-        writeln!(out, "\nDisplaying container checkpoint data from {}\n", single.archive)?;
+        writeln!(
+            out,
+            "\nDisplaying container checkpoint data from {}\n",
+            single.archive
+        )?;
     }
     let containers: Vec<&ContainerReport> = reports.iter().flat_map(|r| &r.containers).collect();
     let with_diff = containers
         .iter()
         .any(|c| c.checkpoint_size.root_fs_diff_size.is_some_and(|s| s > 0));
 
-    let mut header =
-        vec!["CONTAINER", "IMAGE", "ID", "RUNTIME", "CREATED", "ENGINE", "CHKPT SIZE"];
+    let mut header = vec![
+        "CONTAINER",
+        "IMAGE",
+        "ID",
+        "RUNTIME",
+        "CREATED",
+        "ENGINE",
+        "CHKPT SIZE",
+    ];
     if with_diff {
         header.push("ROOT FS DIFF SIZE");
     }
@@ -53,7 +64,13 @@ pub fn write(out: &mut dyn Write, reports: &[ArchiveReport]) -> io::Result<()> {
 pub fn write_aligned(out: &mut dyn Write, rows: &[Vec<String>]) -> io::Result<()> {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
-        .map(|i| rows.iter().filter_map(|r| r.get(i)).map(|c| c.chars().count()).max().unwrap_or(0))
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     for row in rows {
         let mut line = String::new();
@@ -75,7 +92,11 @@ pub fn short_id(id: &str) -> &str {
 }
 
 fn or_dash(text: &str) -> String {
-    if text.is_empty() { "-".to_string() } else { text.to_string() }
+    if text.is_empty() {
+        "-".to_string()
+    } else {
+        text.to_string()
+    }
 }
 
 fn size(bytes: Option<u64>) -> String {
@@ -94,7 +115,10 @@ mod tests {
         ];
         let mut out = Vec::new();
         write_aligned(&mut out, &rows).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), "A      BB   C\nlong   x    last\n");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "A      BB   C\nlong   x    last\n"
+        );
     }
 
     #[test]

@@ -19,7 +19,10 @@ pub struct Node {
 impl Node {
     /// A node without children.
     pub fn leaf(label: impl Into<String>) -> Node {
-        Node { label: label.into(), children: Vec::new() }
+        Node {
+            label: label.into(),
+            children: Vec::new(),
+        }
     }
 
     /// Add a child and return it, for building nested branches.
@@ -40,9 +43,17 @@ impl Node {
 fn write_children(out: &mut dyn Write, children: &[Node], indent: &str) -> io::Result<()> {
     for (i, child) in children.iter().enumerate() {
         let last = i + 1 == children.len();
-        let (branch, next) = if last { ("└── ", "    ") } else { ("├── ", "│   ") };
+        let (branch, next) = if last {
+            ("└── ", "    ")
+        } else {
+            ("├── ", "│   ")
+        };
         let continuation = format!("\n{indent}{next}");
-        writeln!(out, "{indent}{branch}{}", child.label.replace('\n', &continuation))?;
+        writeln!(
+            out,
+            "{indent}{branch}{}",
+            child.label.replace('\n', &continuation)
+        )?;
         write_children(out, &child.children, &format!("{indent}{next}"))?;
     }
     Ok(())
@@ -57,7 +68,11 @@ pub fn write(out: &mut dyn Write, reports: &[ArchiveReport]) -> io::Result<()> {
             ArchiveKind::Kubelet => "kubelet",
             ArchiveKind::Unknown => "archive",
         };
-        writeln!(out, "\nDisplaying {what} checkpoint tree view from {}\n", report.archive)?;
+        writeln!(
+            out,
+            "\nDisplaying {what} checkpoint tree view from {}\n",
+            report.archive
+        )?;
         archive_tree(report).write(out)?;
     }
     Ok(())
@@ -72,10 +87,16 @@ pub fn archive_tree(report: &ArchiveReport) -> Node {
         },
         ArchiveKind::Pod => {
             let pod = report.pod.clone().unwrap_or_default();
-            let mut root = Node::leaf(if pod.name.is_empty() { "Pod".to_string() } else { pod.name });
-            for (label, value) in
-                [("Namespace", &pod.namespace), ("UID", &pod.uid), ("Engine", &pod.engine)]
-            {
+            let mut root = Node::leaf(if pod.name.is_empty() {
+                "Pod".to_string()
+            } else {
+                pod.name
+            });
+            for (label, value) in [
+                ("Namespace", &pod.namespace),
+                ("UID", &pod.uid),
+                ("Engine", &pod.engine),
+            ] {
                 if !value.is_empty() {
                     root.push(Node::leaf(format!("{label}: {value}")));
                 }
@@ -90,7 +111,10 @@ pub fn archive_tree(report: &ArchiveReport) -> Node {
             let mut root = Node::leaf("Kubelet checkpoint");
             let mut current: Option<(String, String)> = None;
             for c in &report.containers {
-                let key = (c.metadata.pod_name.clone(), c.metadata.kubernetes_namespace.clone());
+                let key = (
+                    c.metadata.pod_name.clone(),
+                    c.metadata.kubernetes_namespace.clone(),
+                );
                 if current.as_ref() != Some(&key) {
                     root.push(Node::leaf(format!("Pod {} (namespace {})", key.0, key.1)));
                     current = Some(key);
@@ -114,7 +138,11 @@ pub fn archive_tree(report: &ArchiveReport) -> Node {
 /// The tree of one container: checkpointctl's `inspect` tree up to and
 /// including the metadata, without the process parts.
 pub fn container_tree(c: &ContainerReport) -> Node {
-    let name = if c.container_name.is_empty() { "Container" } else { &c.container_name };
+    let name = if c.container_name.is_empty() {
+        "Container"
+    } else {
+        &c.container_name
+    };
     let mut root = Node::leaf(name);
     root.push(Node::leaf(format!("Image: {}", c.image)));
     root.push(Node::leaf(format!("ID: {}", c.id)));
@@ -141,7 +169,11 @@ pub fn container_tree(c: &ContainerReport) -> Node {
         for network in &c.networks {
             for (name, iface) in &network.interfaces {
                 let node = networks.push(Node::leaf(format!("{} ({name})", network.name)));
-                for (label, value) in [("IP", &iface.ip), ("MAC", &iface.mac), ("Gateway", &iface.gateway)] {
+                for (label, value) in [
+                    ("IP", &iface.ip),
+                    ("MAC", &iface.mac),
+                    ("Gateway", &iface.gateway),
+                ] {
                     if !value.is_empty() {
                         node.push(Node::leaf(format!("{label}: {value}")));
                     }
@@ -153,14 +185,19 @@ pub fn container_tree(c: &ContainerReport) -> Node {
     add_sizes(&mut root, c);
 
     let meta = &c.metadata;
-    if !meta.pod_name.is_empty() || !meta.kubernetes_namespace.is_empty() || !meta.annotations.is_empty()
+    if !meta.pod_name.is_empty()
+        || !meta.kubernetes_namespace.is_empty()
+        || !meta.annotations.is_empty()
     {
         let node = root.push(Node::leaf("Metadata"));
         if !meta.pod_name.is_empty() {
             node.push(Node::leaf(format!("Pod name: {}", meta.pod_name)));
         }
         if !meta.kubernetes_namespace.is_empty() {
-            node.push(Node::leaf(format!("Kubernetes namespace: {}", meta.kubernetes_namespace)));
+            node.push(Node::leaf(format!(
+                "Kubernetes namespace: {}",
+                meta.kubernetes_namespace
+            )));
         }
         if !meta.annotations.is_empty() {
             let annotations = node.push(Node::leaf("Annotations"));
@@ -181,7 +218,10 @@ fn add_sizes(root: &mut Node, c: &ContainerReport) {
             node.push(Node::leaf(format!("Memory pages size: {}", iec(pages))));
         }
         if let Some(gpu) = nonzero(sizes.amd_gpu_memory_pages_size) {
-            node.push(Node::leaf(format!("AMD GPU memory pages size: {}", iec(gpu))));
+            node.push(Node::leaf(format!(
+                "AMD GPU memory pages size: {}",
+                iec(gpu)
+            )));
         }
     }
     if let Some(diff) = nonzero(sizes.root_fs_diff_size) {

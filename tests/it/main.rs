@@ -1,1 +1,7 @@
+//! Integration tests: run the built `ckpt` binary on fixtures and check
+//! every field it prints.
 
+mod errors;
+mod show_real;
+mod show_synthetic;
+mod util;

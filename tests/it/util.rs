@@ -1,0 +1,77 @@
+//! Running the binary and finding fixtures.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The repository's `fixtures/` folder.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// What one run of the binary gave.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(output: Output) -> Run {
+        Run {
+            // A run killed by a signal (a panic abort, say) has no code.
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+        }
+    }
+
+    /// The stderr lines.
+    pub fn stderr_lines(&self) -> Vec<&str> {
+        self.stderr.lines().collect()
+    }
+}
+
+/// Run `ckpt ARGS` in `dir` (the fixtures folder when `None`).
+pub fn ckpt_in(dir: Option<&Path>, args: &[&str]) -> Run {
+    let fixtures = fixtures();
+    let output = Command::new(env!("CARGO_BIN_EXE_ckpt"))
+        .args(args)
+        .current_dir(dir.unwrap_or(&fixtures))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the ckpt binary runs");
+    Run::from(output)
+}
+
+/// Run `ckpt ARGS` from the fixtures folder, so paths print short.
+pub fn ckpt(args: &[&str]) -> Run {
+    ckpt_in(None, args)
+}
+
+/// Run `ckpt ARGS` with `input` on standard input.
+pub fn ckpt_stdin(args: &[&str], input: &[u8]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ckpt"))
+        .args(args)
+        .current_dir(fixtures())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the ckpt binary starts");
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let input = input.to_vec();
+    // Write from a thread: ckpt may stop reading early on an error.
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let output = child.wait_with_output().expect("ckpt finishes");
+    let _ = writer.join();
+    Run::from(output)
+}
+
+/// Parse stdout as the JSON array `show --format json` prints.
+pub fn json(run: &Run) -> Vec<serde_json::Value> {
+    serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not a JSON array ({e}):\n{}", run.stdout))
+}
