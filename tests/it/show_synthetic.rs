@@ -1,1 +1,286 @@
+//! `show` on the synthetic fixtures: every engine layout and archive kind,
+//! in every compression. The expected values are what
+//! `examples/make_fixtures.rs` put into them.
 
+use std::fs::File;
+
+use ckpt::fixture::derived_id;
+use serde_json::{Value, json};
+
+use crate::util::{ckpt, fixtures, json};
+
+const COMPRESSIONS: &[(&str, &str)] = &[("tar", "none"), ("tar.gz", "gzip"), ("tar.zst", "zstd")];
+
+/// Sizes every synthetic container shares: two processes with 8 pages each,
+/// plus empty CRIU images (4 + 8 + 2 x 3 x 8 + 4 x 8 bytes of headers).
+const PAGES: u64 = 65_536;
+const IMAGES: u64 = 4 + 8 + 48 + 32;
+/// rootfs-diff.tar with one 3000-byte file: header, padded data, end marker.
+const ROOTFS_DIFF: u64 = 512 + 3072 + 1024;
+
+/// Run `show --format json` on every compression of `stem`, check that the
+/// three agree, and return the records of the plain tar.
+fn show_all(stem: &str) -> Vec<Value> {
+    let mut first: Option<Vec<Value>> = None;
+    for (extension, compression) in COMPRESSIONS {
+        let file = format!("synthetic/{stem}.{extension}");
+        let run = ckpt(&["show", "--format", "json", &file]);
+        assert_eq!(run.code, 0, "{file}: {}", run.stderr);
+        assert_eq!(run.stderr, "", "{file} warns");
+        let mut records = json(&run);
+        for record in &mut records {
+            assert_eq!(record["archive"], file.as_str());
+            assert_eq!(record["compression"], *compression);
+            record["archive"] = Value::Null;
+            record["compression"] = Value::Null;
+        }
+        match &first {
+            None => first = Some(records),
+            Some(expected) => assert_eq!(&records, expected, "{file} differs from the plain tar"),
+        }
+    }
+    first.expect("three compressions ran")
+}
+
+fn sizes(total: u64, pages: u64, gpu: u64, diff: u64, shm: u64, volumes: u64) -> Value {
+    json!({
+        "total_size": total, "memory_pages_size": pages, "amd_gpu_memory_pages_size": gpu,
+        "root_fs_diff_size": diff, "devshm_size": shm, "volumes_size": volumes
+    })
+}
+
+#[test]
+fn podman_container_every_field() {
+    let records = show_all("podman-container");
+    assert_eq!(records.len(), 1);
+    let web = &records[0];
+    let expected = json!({
+        "archive": null, "archive_type": "container", "compression": null,
+        "container_name": "web", "image": "registry.example/web:1.0", "id": derived_id("web"),
+        "runtime": "crun", "created": "2026-11-30T09:59:01Z", "engine": "Podman",
+        // Networks are sorted by name; the summary address is the first one's.
+        "ip": "10.89.1.4", "mac": "aa:bb:cc:00:01:04",
+        "networks": [
+            {"name": "backend", "interfaces": {"eth1": {"ip": "10.89.1.4/24", "mac": "aa:bb:cc:00:01:04", "gateway": "10.89.1.1"}}},
+            {"name": "podman", "interfaces": {"eth0": {"ip": "10.88.0.9/16", "mac": "aa:bb:cc:00:00:09", "gateway": "10.88.0.1"}}}
+        ],
+        "checkpoint_size": sizes(PAGES + 8192 + IMAGES, PAGES, 8192, ROOTFS_DIFF, 2048, 3584),
+        "deleted_files": 1,
+        "metadata": {"annotations": {
+            "io.container.manager": "libpod", "org.opencontainers.image.stopSignal": "15"
+        }}
+    });
+    assert_eq!(web, &expected);
+}
+
+#[test]
+fn crio_container_facts_come_from_annotations() {
+    let nginx = &show_all("crio-container")[0];
+    assert_eq!(nginx["container_name"], "nginx");
+    assert_eq!(nginx["id"], derived_id("nginx"));
+    assert_eq!(nginx["image"], "registry.example/nginx:1.0");
+    assert_eq!(nginx["runtime"], "runc");
+    assert_eq!(nginx["engine"], "CRI-O");
+    // CRI-O's creation annotation is printed as written, as checkpointctl does.
+    assert_eq!(nginx["created"], "2026-11-30T09:59:01.123456789Z");
+    assert_eq!(nginx["checkpointed"], "2026-11-30T10:00:05Z");
+    assert_eq!(nginx["ip"], "10.244.1.7");
+    assert!(nginx.get("mac").is_none() && nginx.get("networks").is_none());
+    assert_eq!(nginx["metadata"]["pod_name"], "frontend");
+    assert_eq!(nginx["metadata"]["kubernetes_namespace"], "shop");
+    assert_eq!(nginx["metadata"]["annotations"].as_object().map(|a| a.len()), Some(7));
+    assert_eq!(nginx["checkpoint_size"], sizes(PAGES + IMAGES, PAGES, 0, ROOTFS_DIFF, 0, 0));
+    assert_eq!(nginx["deleted_files"], 1);
+}
+
+/// The size of `rootfs-diff.tar` in `fixtures/synthetic/<stem>.tar`, read
+/// with the tar crate directly (the layer is gzip, so its size is not fixed).
+fn stored_size(stem: &str, member: &str) -> u64 {
+    let file = File::open(fixtures().join(format!("synthetic/{stem}.tar"))).expect("fixture");
+    let mut archive = tar::Archive::new(file);
+    let entries = archive.entries().expect("a tar");
+    entries
+        .map(|e| e.expect("an entry"))
+        .find(|e| e.path().expect("a path").to_string_lossy() == member)
+        .map(|e| e.size())
+        .unwrap_or_else(|| panic!("{stem} has no {member}"))
+}
+
+#[test]
+fn containerd_container_reads_its_own_layout() {
+    let api = &show_all("containerd-container")[0];
+    assert_eq!(api["container_name"], "api");
+    assert_eq!(api["engine"], "containerd");
+    assert_eq!(api["runtime"], "io.containerd.runc.v2");
+    assert_eq!(api["created"], "2026-11-30T09:59:01Z");
+    assert_eq!(api["checkpointed"], "2026-11-30T10:00:05Z");
+    assert_eq!(api["metadata"]["pod_name"], "backend");
+    assert_eq!(api["metadata"]["kubernetes_namespace"], "shop");
+    assert_eq!(api["deleted_files"], Value::Null);
+    let diff = stored_size("containerd-container", "rootfs-diff.tar");
+    assert_eq!(api["checkpoint_size"], sizes(PAGES + IMAGES, PAGES, 0, diff, 0, 0));
+}
+
+#[test]
+fn pod_archives_list_each_container_of_the_pod() {
+    for (stem, engine, pod, names) in [
+        ("crio-pod", "CRI-O", "frontend", ["nginx", "sidecar"]),
+        ("containerd-pod", "containerd", "backend", ["api", "cache"]),
+    ] {
+        let records = show_all(stem);
+        assert_eq!(records.len(), 2, "{stem}");
+        for (record, name) in records.iter().zip(names) {
+            assert_eq!(record["archive_type"], "pod");
+            assert_eq!(record["container_name"], name);
+            assert_eq!(record["id"], derived_id(name));
+            assert_eq!(record["engine"], engine);
+            assert_eq!(record["metadata"]["pod_name"], pod);
+            assert_eq!(record["metadata"]["kubernetes_namespace"], "shop");
+            assert_eq!(record["checkpoint_size"]["memory_pages_size"], PAGES);
+            assert_eq!(record["checkpoint_size"]["total_size"], PAGES + IMAGES);
+        }
+    }
+}
+
+#[test]
+fn kubelet_archive_lists_pods_from_its_metadata() {
+    let records = show_all("kubelet");
+    let rows: Vec<(String, String, String, String)> = records
+        .iter()
+        .map(|r| {
+            assert_eq!(r["archive_type"], "kubelet");
+            assert_eq!(r["id"], derived_id(r["container_name"].as_str().unwrap_or("")));
+            // The containers' data is in nested archives: sizes are unknown.
+            assert_eq!(r["checkpoint_size"]["total_size"], Value::Null);
+            let text = |v: &Value| v.as_str().unwrap_or("").to_string();
+            (
+                text(&r["container_name"]),
+                text(&r["engine"]),
+                text(&r["metadata"]["pod_name"]),
+                text(&r["ip"]),
+            )
+        })
+        .collect();
+    let expected = [
+        ("nginx", "CRI-O", "frontend", "10.244.0.5"),
+        ("sidecar", "CRI-O", "frontend", "10.244.0.5"),
+        ("api", "containerd", "backend", "10.244.0.6"),
+        ("cache", "containerd", "backend", "10.244.0.6"),
+    ];
+    let expected: Vec<_> = expected
+        .iter()
+        .map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string()))
+        .collect();
+    assert_eq!(rows, expected);
+}
+
+#[test]
+fn table_has_a_row_per_container_in_every_kind() {
+    let run = ckpt(&[
+        "show",
+        "synthetic/podman-container.tar.zst",
+        "synthetic/crio-pod.tar.gz",
+        "synthetic/kubelet.tar",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 2 + 1 + 2 + 4, "{}", run.stdout);
+    let cells = |line: &str| line.split("   ").map(str::trim).filter(|c| !c.is_empty()).map(str::to_string).collect::<Vec<_>>();
+    let podman = format!("{:.12}", derived_id("web"));
+    assert_eq!(
+        cells(lines[2]),
+        ["web", "registry.example/web:1.0", &podman, "crun", "2026-11-30T09:59:01Z", "Podman", "72.1 KiB", "4.5 KiB"]
+    );
+    assert_eq!(cells(lines[3])[0], "nginx");
+    assert_eq!(cells(lines[4])[0], "sidecar");
+    // Kubelet rows: what checkpointed.pods does not say is a dash.
+    let cache = cells(lines[8]);
+    assert_eq!(cache[0], "cache");
+    assert_eq!(&cache[3..], ["-", "-", "containerd", "-", "-"]);
+}
+
+#[test]
+fn tree_groups_pods_and_containers() {
+    let run = ckpt(&["show", "--format", "tree", "synthetic/containerd-pod.tar.zst", "synthetic/kubelet.tar.gz"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = &run.stdout;
+    for line in [
+        "Displaying pod checkpoint tree view from synthetic/containerd-pod.tar.zst",
+        "backend",
+        "├── Namespace: shop",
+        "├── UID: uid-backend",
+        "└── Containers",
+        "    ├── api",
+        "    │   ├── Runtime: io.containerd.runc.v2",
+        "    │   ├── Checkpoint size: 64.1 KiB",
+        "Displaying kubelet checkpoint tree view from synthetic/kubelet.tar.gz",
+        "Kubelet checkpoint",
+        "├── Pod frontend (namespace shop)",
+        "└── Pod backend (namespace shop)",
+    ] {
+        assert!(out.lines().any(|l| l == line), "`{line}` missing in:\n{out}");
+    }
+}
+
+/// Write `fixture` as a plain tar into a temporary folder and show it.
+fn show_built(fixture: &ckpt::fixture::ArchiveFixture) -> (crate::util::Run, Vec<Value>) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("built.tar");
+    std::fs::write(&path, fixture.to_bytes(ckpt::archive::compression::Compression::None))
+        .expect("write the archive");
+    let run = crate::util::ckpt_in(Some(dir.path()), &["show", "--format", "json", "built.tar"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let records = json(&run);
+    (run, records)
+}
+
+fn container_with_spec(spec: &[u8]) -> ckpt::fixture::ArchiveFixture {
+    use ckpt::fixture::{ArchiveFixture, ContainerFixture, FixtureEngine};
+    let mut fixture = ContainerFixture::new(FixtureEngine::Podman, "odd");
+    fixture.spec_override = Some(spec.to_vec());
+    ArchiveFixture::Container(Box::new(fixture))
+}
+
+#[test]
+fn minimal_spec_still_gives_a_report() {
+    let (run, records) = show_built(&container_with_spec(b"{}"));
+    assert_eq!(run.stderr, "");
+    // No manager annotation: checkpointctl's rule makes it containerd, and
+    // the name falls back to config.dump's.
+    assert_eq!(records[0]["container_name"], "odd");
+    assert_eq!(records[0]["engine"], "containerd");
+    assert_eq!(records[0]["id"], derived_id("odd"));
+    assert_eq!(records[0]["checkpoint_size"]["memory_pages_size"], PAGES);
+}
+
+#[test]
+fn spec_with_an_unknown_value_falls_back_and_says_so() {
+    let spec = br#"{"ociVersion": "1.2.0",
+        "process": {"user": {"uid": 0, "gid": 0}, "cwd": "/", "args": ["sh"],
+                    "capabilities": {"bounding": ["CAP_NOT_YET_INVENTED"]}},
+        "annotations": {"io.container.manager": "libpod"}}"#;
+    let (run, records) = show_built(&container_with_spec(spec));
+    assert_eq!(records[0]["engine"], "Podman");
+    assert_eq!(records[0]["container_name"], "odd");
+    let lines = run.stderr_lines();
+    assert_eq!(lines.len(), 1, "{}", run.stderr);
+    assert!(lines[0].starts_with("ckpt: warning: built.tar: member `spec.dump`: the strict OCI spec type rejected it"));
+    assert!(lines[0].contains("CAP_NOT_YET_INVENTED"));
+    assert!(lines[0].contains("skips the typed spec"));
+}
+
+#[test]
+fn archive_without_deciding_members_is_unknown() {
+    use ckpt::fixture::ArchiveFixture;
+    let fixture = ArchiveFixture::Raw(vec![
+        ("notes.txt".to_string(), b"not a checkpoint".to_vec()),
+        ("checkpoint/pages-1.img".to_string(), vec![0; 4096]),
+    ]);
+    let (run, records) = show_built(&fixture);
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["archive_type"], "unknown");
+    assert_eq!(records[0]["checkpoint_size"]["memory_pages_size"], 4096);
+    assert_eq!(records[0]["container_name"], "");
+    assert_eq!(run.stderr_lines().len(), 1);
+    assert!(run.stderr.starts_with("ckpt: warning: built.tar: not a checkpoint archive"));
+}
