@@ -213,25 +213,26 @@ impl Inventory {
         // extracting the archive would leave it.
         match kind {
             MetadataMember::PodDump => {
-                self.collected.pod_dump = Some(metadata::deserialize(name, bytes)?);
+                self.collected.pod_dump = Some(metadata::deserialize_object(name, bytes)?);
             }
             MetadataMember::PodOptions => {
-                self.collected.pod_options = Some(metadata::deserialize(name, bytes)?);
+                self.collected.pod_options = Some(metadata::deserialize_object(name, bytes)?);
             }
             MetadataMember::CheckpointedPods => {
-                self.collected.checkpointed_pods = Some(metadata::deserialize(name, bytes)?);
+                self.collected.checkpointed_pods = Some(metadata::deserialize_object(name, bytes)?);
             }
             MetadataMember::ConfigDump => {
-                self.folder(folder)?.config = Some(metadata::deserialize(name, bytes)?);
+                self.folder(folder)?.config = Some(metadata::deserialize_object(name, bytes)?);
             }
             MetadataMember::SpecDump => {
                 self.folder(folder)?.spec = Some(SpecDump::parse(name, bytes)?);
             }
             MetadataMember::NetworkStatus => {
-                self.folder(folder)?.network = Some(metadata::deserialize(name, bytes)?);
+                self.folder(folder)?.network = Some(metadata::deserialize_object(name, bytes)?);
             }
             MetadataMember::ContainerdStatus => {
-                self.folder(folder)?.containerd_status = Some(metadata::deserialize(name, bytes)?);
+                self.folder(folder)?.containerd_status =
+                    Some(metadata::deserialize_object(name, bytes)?);
             }
             MetadataMember::DeletedFiles => {
                 self.folder(folder)?.deleted_files =
@@ -344,7 +345,7 @@ mod tests {
         );
         feed(
             &mut inv,
-            "./abc-web/config.dump",
+            "abc-web/config.dump",
             br#"{"id": "abc", "name": "web"}"#,
         );
         inv.header(&entry(

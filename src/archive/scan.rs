@@ -373,3 +373,180 @@ fn is_short_read(err: &io::Error) -> bool {
     let text = err.to_string();
     text.contains("failed to read entire block") || text.contains("unexpected EOF")
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Cursor;
+
+    use super::*;
+    use crate::archive::compression::Compression;
+    use crate::fixture::{ArchiveFixture, ContainerFixture, FixtureEngine};
+
+    fn archive(compression: Compression) -> Vec<u8> {
+        let container = ContainerFixture::new(FixtureEngine::Podman, "web");
+        ArchiveFixture::Container(Box::new(container)).to_bytes(compression)
+    }
+
+    /// Returns at most a pseudo-random 1..=700 bytes per read, from a fixed
+    /// seed, so that no parser can rely on full reads.
+    struct ShortReads {
+        inner: Cursor<Vec<u8>>,
+        state: u64,
+    }
+
+    impl Read for ShortReads {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.state = self
+                .state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            let limit = 1 + (self.state >> 33) as usize % 700;
+            let n = buf.len().min(limit);
+            self.inner.read(&mut buf[..n])
+        }
+    }
+
+    /// Records every header and how many bytes each wanted member got.
+    #[derive(Default)]
+    struct Recorder {
+        prefix: &'static str,
+        names: Vec<String>,
+        received: Vec<(String, u64, u64)>,
+        stop_after: Option<usize>,
+    }
+
+    impl Part for Recorder {
+        fn header(&mut self, entry: &Entry) -> Result<Interest> {
+            self.names.push(entry.name.clone());
+            if entry.name.starts_with(self.prefix) && entry.is_file() {
+                self.received.push((entry.name.clone(), entry.size, 0));
+                return Ok(Interest::Data);
+            }
+            Ok(Interest::Skip)
+        }
+
+        fn chunk(&mut self, _: &Entry, bytes: &[u8]) -> Result<()> {
+            if let Some(last) = self.received.last_mut() {
+                last.2 += bytes.len() as u64;
+            }
+            Ok(())
+        }
+
+        fn done(&self) -> bool {
+            self.stop_after.is_some_and(|n| self.names.len() >= n)
+        }
+    }
+
+    fn scan_bytes(bytes: Vec<u8>, parts: &mut [&mut dyn Part]) -> Result<ScanSummary> {
+        let reader = ShortReads {
+            inner: Cursor::new(bytes),
+            state: 42,
+        };
+        scan(ArchiveInput::from_reader(Box::new(reader))?, parts)
+    }
+
+    #[test]
+    fn short_reads_give_every_member_whole_in_each_compression() {
+        for compression in [Compression::None, Compression::Gzip, Compression::Zstd] {
+            let mut pages = Recorder {
+                prefix: "checkpoint/pages-",
+                ..Default::default()
+            };
+            let summary = scan_bytes(archive(compression), &mut [&mut pages]).unwrap();
+            assert_eq!(pages.received.len(), 2, "{compression:?}");
+            for (name, size, got) in &pages.received {
+                assert_eq!(size, got, "{name} in {compression:?}");
+            }
+            assert_eq!(summary.entries, pages.names.len() as u64);
+            assert!(
+                pages.names.contains(&"checkpoint".to_string()),
+                "directory names are normalised"
+            );
+        }
+    }
+
+    #[test]
+    fn two_parts_can_want_the_same_member() {
+        let mut a = Recorder {
+            prefix: "config.dump",
+            ..Default::default()
+        };
+        let mut b = Recorder {
+            prefix: "config",
+            ..Default::default()
+        };
+        scan_bytes(archive(Compression::Zstd), &mut [&mut a, &mut b]).unwrap();
+        assert_eq!(a.received, b.received);
+        assert_eq!(a.received[0].1, a.received[0].2);
+    }
+
+    #[test]
+    fn concatenated_gzip_members_are_read_to_the_end() {
+        let tar = archive(Compression::None);
+        let half = tar.len() / 1024 * 512;
+        let mut joined = Vec::new();
+        for part in [&tar[..half], &tar[half..]] {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            io::Write::write_all(&mut gz, part).unwrap();
+            joined.extend(gz.finish().unwrap());
+        }
+        let mut all = Recorder {
+            prefix: "",
+            ..Default::default()
+        };
+        let mut whole = Recorder {
+            prefix: "",
+            ..Default::default()
+        };
+        scan_bytes(joined, &mut [&mut all]).unwrap();
+        scan_bytes(tar, &mut [&mut whole]).unwrap();
+        assert_eq!(all.names, whole.names);
+    }
+
+    #[test]
+    fn scan_stops_once_every_part_is_done() {
+        let mut first = Recorder {
+            prefix: "none",
+            stop_after: Some(3),
+            ..Default::default()
+        };
+        let summary = scan_bytes(archive(Compression::Gzip), &mut [&mut first]).unwrap();
+        assert!(summary.stopped_early);
+        assert_eq!(first.names.len(), 3);
+    }
+
+    #[test]
+    fn missing_end_marker_is_truncation() {
+        let tar = archive(Compression::None);
+        // The builder ends with two zero blocks; drop both.
+        let cut = tar[..tar.len() - 1024].to_vec();
+        let mut any = Recorder::default();
+        let err = scan_bytes(cut, &mut [&mut any]).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Truncated {
+                    member: None,
+                    after: Some(_)
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn seekable_file_skips_unwanted_data_and_sees_every_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.tar");
+        std::fs::write(&path, archive(Compression::None)).unwrap();
+        let input = ArchiveInput::open(crate::archive::input::Source::Path(&path)).unwrap();
+        assert!(matches!(input.reader, InputReader::Seekable(..)));
+        let mut config = Recorder {
+            prefix: "config.dump",
+            ..Default::default()
+        };
+        let summary = scan(input, &mut [&mut config]).unwrap();
+        assert_eq!(config.received.len(), 1);
+        assert_eq!(summary.entries, config.names.len() as u64);
+    }
+}

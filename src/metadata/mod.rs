@@ -38,6 +38,19 @@ pub fn deserialize<T: DeserializeOwned + Default>(member: &str, bytes: &[u8]) ->
         })
 }
 
+/// Like [`deserialize`], for members that must hold a JSON object (or
+/// `null`). serde would also build a struct from a JSON array, field by
+/// field; Go's decoder, which wrote these members, rejects that, and so do we.
+pub fn deserialize_object<T: DeserializeOwned + Default>(member: &str, bytes: &[u8]) -> Result<T> {
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'[') => Err(Error::BadMember {
+            member: member.to_string(),
+            problem: "expected a JSON object, found a list".to_string(),
+        }),
+        _ => deserialize(member, bytes),
+    }
+}
+
 /// The number of paths in `deleted.files`.
 pub fn count_deleted_files(member: &str, bytes: &[u8]) -> Result<usize> {
     let paths: Vec<String> = deserialize(member, bytes)?;
@@ -69,6 +82,16 @@ mod tests {
     fn null_gives_defaults() {
         let config: ConfigDump = deserialize("config.dump", b"null").unwrap();
         assert_eq!(config.id, "");
+    }
+
+    #[test]
+    fn object_members_refuse_a_list() {
+        let err = deserialize_object::<ConfigDump>("config.dump", b" [1]").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "member `config.dump`: expected a JSON object, found a list"
+        );
+        assert!(deserialize_object::<ConfigDump>("config.dump", b"null").is_ok());
     }
 
     #[test]

@@ -58,7 +58,7 @@ impl SpecDump {
     /// Parse `spec.dump` from its bytes. Fails only when the bytes are not
     /// JSON or the fields ckpt reads have the wrong shape.
     pub fn parse(member: &str, bytes: &[u8]) -> Result<SpecDump> {
-        let lenient: LenientSpec = crate::metadata::deserialize(member, bytes)?;
+        let lenient: LenientSpec = crate::metadata::deserialize_object(member, bytes)?;
         let (strict, strict_error) = match serde_json::from_slice::<oci_spec::runtime::Spec>(bytes)
         {
             Ok(spec) => (Some(Box::new(spec)), None),
