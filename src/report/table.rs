@@ -60,7 +60,7 @@ pub fn write(out: &mut dyn Write, reports: &[ArchiveReport]) -> io::Result<()> {
     write_aligned(out, &rows)
 }
 
-/// Pad every column but the last to its widest cell plus [`GAP`].
+/// Pad every column but the last to its widest cell plus three spaces.
 pub fn write_aligned(out: &mut dyn Write, rows: &[Vec<String>]) -> io::Result<()> {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
