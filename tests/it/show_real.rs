@@ -21,7 +21,9 @@ fn real_dir() -> PathBuf {
 }
 
 fn reference(archive: &str, suffix: &str) -> String {
-    let path = real_dir().join("reference").join(format!("{archive}.{suffix}"));
+    let path = real_dir()
+        .join("reference")
+        .join(format!("{archive}.{suffix}"));
     fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -35,7 +37,11 @@ fn show(args: &[&str]) -> Run {
 fn table_matches_checkpointctl_byte_for_byte() {
     for archive in REAL {
         let run = show(&["show", archive]);
-        assert_eq!(run.stdout, reference(archive, "show.txt"), "table of {archive}");
+        assert_eq!(
+            run.stdout,
+            reference(archive, "show.txt"),
+            "table of {archive}"
+        );
         assert_eq!(run.stderr, "", "no warnings for {archive}");
     }
 }
@@ -66,7 +72,13 @@ fn json_agrees_with_checkpointctl_on_every_shared_key() {
 
         // The keys checkpointctl prints that `show` must print too: all but
         // the CRIU-decoded parts.
-        let decoded = ["statistics", "process_tree", "file_descriptors", "sockets", "mounts"];
+        let decoded = [
+            "statistics",
+            "process_tree",
+            "file_descriptors",
+            "sockets",
+            "mounts",
+        ];
         for key in theirs[0].as_object().expect("an object").keys() {
             if !decoded.contains(&key.as_str()) {
                 assert!(ours[0].get(key).is_some(), "{archive}: key `{key}` missing");
@@ -77,7 +89,13 @@ fn json_agrees_with_checkpointctl_on_every_shared_key() {
 
 #[test]
 fn json_adds_archive_facts_and_sizes() {
-    let run = show(&["show", "-f", "json", "rich.zstd.tar.zst", "minimal.none.tar"]);
+    let run = show(&[
+        "show",
+        "-f",
+        "json",
+        "rich.zstd.tar.zst",
+        "minimal.none.tar",
+    ]);
     let all = json(&run);
     let rich = &all[0];
     assert_eq!(rich["archive"], "rich.zstd.tar.zst");
@@ -88,7 +106,10 @@ fn json_adds_archive_facts_and_sizes() {
     assert_eq!(rich["checkpoint_size"]["volumes_size"], 0);
     assert_eq!(rich["checkpoint_size"]["amd_gpu_memory_pages_size"], 0);
     assert_eq!(rich["deleted_files"], 2);
-    assert_eq!(rich["networks"][0]["interfaces"]["eth0"]["gateway"], "10.88.0.1");
+    assert_eq!(
+        rich["networks"][0]["interfaces"]["eth0"]["gateway"],
+        "10.88.0.1"
+    );
 
     let minimal = &all[1];
     assert_eq!(minimal["compression"], "none");
@@ -131,7 +152,10 @@ fn tree_has_checkpointctl_lines_in_the_same_order() {
     for archive in REAL {
         let run = show(&["show", "--format", "tree", archive]);
         let ours: Vec<&str> = run.stdout.lines().collect();
-        assert_eq!(ours[1], format!("Displaying container checkpoint tree view from {archive}"));
+        assert_eq!(
+            ours[1],
+            format!("Displaying container checkpoint tree view from {archive}")
+        );
         let mut rest = ours.iter();
         for line in reference_tree_head(archive) {
             // Same text, except the branch glyph of what is last in our
@@ -158,13 +182,22 @@ fn tree_shows_metadata_and_our_sizes() {
         "│   └── podman (eth0)",
         "│       └── Gateway: 10.88.0.1",
     ] {
-        assert!(run.stdout.lines().any(|l| l == line), "`{line}` missing in:\n{}", run.stdout);
+        assert!(
+            run.stdout.lines().any(|l| l == line),
+            "`{line}` missing in:\n{}",
+            run.stdout
+        );
     }
 }
 
 #[test]
 fn several_files_share_one_table_without_a_title() {
-    let run = show(&["show", "minimal.none.tar", "rich.zstd.tar.zst", "containerd-cri.none.tar"]);
+    let run = show(&[
+        "show",
+        "minimal.none.tar",
+        "rich.zstd.tar.zst",
+        "containerd-cri.none.tar",
+    ]);
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines.len(), 5, "{}", run.stdout);
     assert!(lines[0].starts_with("CONTAINER   IMAGE"));
@@ -185,7 +218,13 @@ fn standard_input_is_read_as_a_stream() {
         let report = &json(&run)[0];
         assert_eq!(report["archive"], "-");
         let from_file = &json(&show(&["show", "--format", "json", archive]))[0];
-        for key in ["container_name", "id", "created", "checkpoint_size", "metadata"] {
+        for key in [
+            "container_name",
+            "id",
+            "created",
+            "checkpoint_size",
+            "metadata",
+        ] {
             assert_eq!(report[key], from_file[key], "{archive}: {key}");
         }
     }

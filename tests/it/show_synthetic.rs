@@ -88,8 +88,16 @@ fn crio_container_facts_come_from_annotations() {
     assert!(nginx.get("mac").is_none() && nginx.get("networks").is_none());
     assert_eq!(nginx["metadata"]["pod_name"], "frontend");
     assert_eq!(nginx["metadata"]["kubernetes_namespace"], "shop");
-    assert_eq!(nginx["metadata"]["annotations"].as_object().map(|a| a.len()), Some(7));
-    assert_eq!(nginx["checkpoint_size"], sizes(PAGES + IMAGES, PAGES, 0, ROOTFS_DIFF, 0, 0));
+    assert_eq!(
+        nginx["metadata"]["annotations"]
+            .as_object()
+            .map(|a| a.len()),
+        Some(7)
+    );
+    assert_eq!(
+        nginx["checkpoint_size"],
+        sizes(PAGES + IMAGES, PAGES, 0, ROOTFS_DIFF, 0, 0)
+    );
     assert_eq!(nginx["deleted_files"], 1);
 }
 
@@ -118,7 +126,10 @@ fn containerd_container_reads_its_own_layout() {
     assert_eq!(api["metadata"]["kubernetes_namespace"], "shop");
     assert_eq!(api["deleted_files"], Value::Null);
     let diff = stored_size("containerd-container", "rootfs-diff.tar");
-    assert_eq!(api["checkpoint_size"], sizes(PAGES + IMAGES, PAGES, 0, diff, 0, 0));
+    assert_eq!(
+        api["checkpoint_size"],
+        sizes(PAGES + IMAGES, PAGES, 0, diff, 0, 0)
+    );
 }
 
 #[test]
@@ -149,7 +160,10 @@ fn kubelet_archive_lists_pods_from_its_metadata() {
         .iter()
         .map(|r| {
             assert_eq!(r["archive_type"], "kubelet");
-            assert_eq!(r["id"], derived_id(r["container_name"].as_str().unwrap_or("")));
+            assert_eq!(
+                r["id"],
+                derived_id(r["container_name"].as_str().unwrap_or(""))
+            );
             // The containers' data is in nested archives: sizes are unknown.
             assert_eq!(r["checkpoint_size"]["total_size"], Value::Null);
             let text = |v: &Value| v.as_str().unwrap_or("").to_string();
@@ -185,11 +199,26 @@ fn table_has_a_row_per_container_in_every_kind() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines.len(), 2 + 1 + 2 + 4, "{}", run.stdout);
-    let cells = |line: &str| line.split("   ").map(str::trim).filter(|c| !c.is_empty()).map(str::to_string).collect::<Vec<_>>();
+    let cells = |line: &str| {
+        line.split("   ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
     let podman = format!("{:.12}", derived_id("web"));
     assert_eq!(
         cells(lines[2]),
-        ["web", "registry.example/web:1.0", &podman, "crun", "2026-11-30T09:59:01Z", "Podman", "72.1 KiB", "4.5 KiB"]
+        [
+            "web",
+            "registry.example/web:1.0",
+            &podman,
+            "crun",
+            "2026-11-30T09:59:01Z",
+            "Podman",
+            "72.1 KiB",
+            "4.5 KiB"
+        ]
     );
     assert_eq!(cells(lines[3])[0], "nginx");
     assert_eq!(cells(lines[4])[0], "sidecar");
@@ -201,7 +230,13 @@ fn table_has_a_row_per_container_in_every_kind() {
 
 #[test]
 fn tree_groups_pods_and_containers() {
-    let run = ckpt(&["show", "--format", "tree", "synthetic/containerd-pod.tar.zst", "synthetic/kubelet.tar.gz"]);
+    let run = ckpt(&[
+        "show",
+        "--format",
+        "tree",
+        "synthetic/containerd-pod.tar.zst",
+        "synthetic/kubelet.tar.gz",
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let out = &run.stdout;
     for line in [
@@ -218,7 +253,10 @@ fn tree_groups_pods_and_containers() {
         "├── Pod frontend (namespace shop)",
         "└── Pod backend (namespace shop)",
     ] {
-        assert!(out.lines().any(|l| l == line), "`{line}` missing in:\n{out}");
+        assert!(
+            out.lines().any(|l| l == line),
+            "`{line}` missing in:\n{out}"
+        );
     }
 }
 
@@ -226,8 +264,11 @@ fn tree_groups_pods_and_containers() {
 fn show_built(fixture: &ckpt::fixture::ArchiveFixture) -> (crate::util::Run, Vec<Value>) {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let path = dir.path().join("built.tar");
-    std::fs::write(&path, fixture.to_bytes(ckpt::archive::compression::Compression::None))
-        .expect("write the archive");
+    std::fs::write(
+        &path,
+        fixture.to_bytes(ckpt::archive::compression::Compression::None),
+    )
+    .expect("write the archive");
     let run = crate::util::ckpt_in(Some(dir.path()), &["show", "--format", "json", "built.tar"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let records = json(&run);
@@ -264,7 +305,9 @@ fn spec_with_an_unknown_value_falls_back_and_says_so() {
     assert_eq!(records[0]["container_name"], "odd");
     let lines = run.stderr_lines();
     assert_eq!(lines.len(), 1, "{}", run.stderr);
-    assert!(lines[0].starts_with("ckpt: warning: built.tar: member `spec.dump`: the strict OCI spec type rejected it"));
+    assert!(lines[0].starts_with(
+        "ckpt: warning: built.tar: member `spec.dump`: the strict OCI spec type rejected it"
+    ));
     assert!(lines[0].contains("CAP_NOT_YET_INVENTED"));
     assert!(lines[0].contains("skips the typed spec"));
 }
@@ -282,5 +325,8 @@ fn archive_without_deciding_members_is_unknown() {
     assert_eq!(records[0]["checkpoint_size"]["memory_pages_size"], 4096);
     assert_eq!(records[0]["container_name"], "");
     assert_eq!(run.stderr_lines().len(), 1);
-    assert!(run.stderr.starts_with("ckpt: warning: built.tar: not a checkpoint archive"));
+    assert!(
+        run.stderr
+            .starts_with("ckpt: warning: built.tar: not a checkpoint archive")
+    );
 }
