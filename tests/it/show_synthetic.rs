@@ -330,3 +330,34 @@ fn archive_without_deciding_members_is_unknown() {
             .starts_with("ckpt: warning: built.tar: not a checkpoint archive")
     );
 }
+
+#[test]
+fn table_and_tree_are_the_same_in_every_compression() {
+    let stems = [
+        ("podman-container", 1),
+        ("crio-container", 1),
+        ("containerd-container", 1),
+        ("crio-pod", 2),
+        ("containerd-pod", 2),
+        ("kubelet", 4),
+    ];
+    for (stem, containers) in stems {
+        for format in ["table", "tree"] {
+            let mut first: Option<String> = None;
+            for (extension, _) in COMPRESSIONS {
+                let file = format!("synthetic/{stem}.{extension}");
+                let run = ckpt(&["show", "--format", format, &file]);
+                assert_eq!(run.code, 0, "{file}: {}", run.stderr);
+                let text = run.stdout.replace(&file, "FILE");
+                if format == "table" {
+                    // Blank, title, blank, header, rule, a row per container.
+                    assert_eq!(text.lines().count(), 5 + containers, "{file}:\n{text}");
+                }
+                match &first {
+                    None => first = Some(text),
+                    Some(expected) => assert_eq!(&text, expected, "{file} as {format}"),
+                }
+            }
+        }
+    }
+}
