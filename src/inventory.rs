@@ -113,10 +113,14 @@ impl Inventory {
 
     fn folder(&mut self, name: &str) -> Result<&mut Folder> {
         let folders = &mut self.collected.folders;
-        if !folders.contains_key(name) && folders.len() > members::MAX_FOLDERS {
-            return Err(Error::TooManyFolders(members::MAX_FOLDERS));
+        if !folders.contains_key(name) {
+            if folders.len() > members::MAX_FOLDERS {
+                return Err(Error::TooManyFolders(members::MAX_FOLDERS));
+            }
+            folders.insert(name.to_string(), Folder::default());
         }
-        Ok(folders.entry(name.to_string()).or_default())
+        // Just made sure the key exists.
+        Ok(folders.get_mut(name).expect("folder was inserted above"))
     }
 
     /// File `path` (relative to `folder`) and say whether its data is wanted.
@@ -130,11 +134,12 @@ impl Inventory {
             let f = self.folder(folder)?;
             f.has_checkpoint_dir = true;
             if file {
-                f.sizes.checkpoint += entry.size;
+                // Saturating: sizes are hostile input and must not overflow.
+                f.sizes.checkpoint = f.sizes.checkpoint.saturating_add(entry.size);
                 if image.starts_with(members::PAGES_PREFIX) {
-                    f.sizes.memory_pages += entry.size;
+                    f.sizes.memory_pages = f.sizes.memory_pages.saturating_add(entry.size);
                 } else if image.starts_with(members::AMDGPU_PAGES_PREFIX) {
-                    f.sizes.amd_gpu_pages += entry.size;
+                    f.sizes.amd_gpu_pages = f.sizes.amd_gpu_pages.saturating_add(entry.size);
                 }
             }
             return Ok(Interest::Skip);
@@ -144,7 +149,8 @@ impl Inventory {
             return Ok(Interest::Skip);
         }
         if path.starts_with("volumes/") {
-            self.folder(folder)?.sizes.volumes += entry.size;
+            let volumes = &mut self.folder(folder)?.sizes.volumes;
+            *volumes = volumes.saturating_add(entry.size);
             return Ok(Interest::Skip);
         }
         match path {
@@ -190,7 +196,7 @@ impl Inventory {
                 cap: kind.cap(),
             });
         }
-        if self.budget_used + entry.size > members::METADATA_BUDGET {
+        if self.budget_used.saturating_add(entry.size) > members::METADATA_BUDGET {
             return Err(Error::MetadataBudget {
                 member: entry.name.clone(),
                 cap: members::METADATA_BUDGET,

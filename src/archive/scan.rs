@@ -185,7 +185,7 @@ fn check_end_marker<R>(
     summary: &ScanSummary,
     last: &Option<String>,
 ) -> Result<()> {
-    if !summary.stopped_early && counting.position() < summary.tar_bytes + BLOCK {
+    if !summary.stopped_early && counting.position() < summary.tar_bytes.saturating_add(BLOCK) {
         return Err(Error::Truncated {
             member: None,
             after: last.clone(),
@@ -210,13 +210,14 @@ fn walk<R: Read>(
 
     for item in entries {
         let mut tar_entry = item.map_err(|e| classify(e, &last))?;
-        let entry = describe(&tar_entry, summary.entries)?;
+        let entry = describe(&tar_entry, summary.entries);
         summary.entries += 1;
 
         let data_start = tar_entry.raw_file_position();
-        data_end = data_start + entry.size.div_ceil(BLOCK) * BLOCK;
+        // Saturating: a hostile header may declare a size near u64::MAX.
+        data_end = data_start.saturating_add(entry.size.div_ceil(BLOCK).saturating_mul(BLOCK));
         if let Some(len) = file_len
-            && data_start + entry.size > len
+            && data_start.saturating_add(entry.size) > len
         {
             return Err(Error::Truncated {
                 member: Some(entry.name),
@@ -283,29 +284,26 @@ fn feed<R: Read>(
     Ok(())
 }
 
-fn describe<R: Read>(tar_entry: &tar::Entry<'_, R>, index: u64) -> Result<Entry> {
+fn describe<R: Read>(tar_entry: &tar::Entry<'_, R>, index: u64) -> Entry {
     let raw = tar_entry.path_bytes();
     let name = members::normalize(&String::from_utf8_lossy(&raw)).to_string();
     let kind = match tar_entry.header().entry_type() {
+        // Pre-POSIX archives mark folders only by the trailing slash.
+        tar::EntryType::Regular | tar::EntryType::Continuous if raw.ends_with(b"/") => {
+            EntryKind::Dir
+        }
         tar::EntryType::Regular | tar::EntryType::Continuous => EntryKind::File,
-        // A v7 header with a trailing slash is a directory, not a file.
-        _ if raw.ends_with(b"/") => EntryKind::Dir,
         tar::EntryType::Directory => EntryKind::Dir,
         tar::EntryType::Symlink => EntryKind::Symlink,
         tar::EntryType::Link => EntryKind::HardLink,
         _ => EntryKind::Other,
     };
-    let kind = if kind == EntryKind::File && raw.ends_with(b"/") {
-        EntryKind::Dir
-    } else {
-        kind
-    };
-    Ok(Entry {
+    Entry {
         name,
         kind,
         size: tar_entry.size(),
         index,
-    })
+    }
 }
 
 /// Sort an I/O error from the tar reader into the error kinds ckpt reports.
