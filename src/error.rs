@@ -22,7 +22,7 @@ pub enum Error {
     #[error("is a directory, not an archive file")]
     IsDirectory,
     /// The input holds no bytes at all.
-    #[error("file is empty")]
+    #[error("input is empty")]
     Empty,
     /// A compression ckpt recognises but does not decode.
     #[error("unsupported compression: {0} (supported: none, gzip, zstd)")]
@@ -33,38 +33,46 @@ pub enum Error {
 
     // Reading the stream.
     /// The compressed stream is damaged.
-    #[error("corrupt {compression} data{}", detected_after(.after))]
+    #[error("corrupt {compression} data{}", at.noticed())]
     Decompress {
         /// `gzip` or `zstd`.
         compression: &'static str,
-        /// The last member read completely before the damage, if any.
-        after: Option<String>,
+        /// Where the tar reader was when the decoder failed (decoders read
+        /// ahead, so the damage may lie a little further on).
+        at: Position,
         /// What the decoder said.
         #[source]
         source: io::Error,
     },
+    /// A zstd frame asks for a bigger window than ckpt allows.
+    #[error(
+        "zstd data needs a window over the {limit_mib} MiB limit \
+         (was it compressed with `zstd --long`?)"
+    )]
+    ZstdWindowTooLarge {
+        /// The limit, in MiB.
+        limit_mib: u64,
+    },
     /// The stream ended before the archive did.
-    #[error("archive is truncated{}", place(.member, .after))]
+    #[error("archive is truncated{at}")]
     Truncated {
-        /// The member whose data was cut, when the cut is inside data.
-        member: Option<String>,
-        /// The last complete member, when the cut is between members.
-        after: Option<String>,
+        /// Where the stream ended.
+        at: Position,
     },
     /// A tar header is malformed (bad checksum, bad number field, ...).
-    #[error("corrupt tar header{}", after_text(.after))]
+    #[error("corrupt tar header{at}")]
     CorruptTar {
-        /// The last member read completely before the bad header, if any.
-        after: Option<String>,
+        /// Where the bad header is.
+        at: Position,
         /// What the tar reader said.
         #[source]
         source: io::Error,
     },
     /// Any other read failure of the underlying file or pipe.
-    #[error("read failed{}", after_text(.after))]
+    #[error("read failed{at}")]
     Read {
-        /// The last member read completely before the failure, if any.
-        after: Option<String>,
+        /// Where the read failed.
+        at: Position,
         /// The I/O error.
         #[source]
         source: io::Error,
@@ -120,24 +128,35 @@ pub enum Error {
     TooManyFolders(usize),
 }
 
-fn after_text(member: &Option<String>) -> String {
-    match member {
-        Some(m) => format!(" after member `{m}`"),
-        None => " before the first member".to_string(),
+/// Where in the archive a stream-level error happened, by member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Position {
+    /// Before any member was complete.
+    Start,
+    /// While reading the data of this member.
+    Inside(String),
+    /// Between members, after this one.
+    After(String),
+}
+
+impl Position {
+    /// The position as a clause for "corrupt data" messages, where it is
+    /// where the damage was noticed rather than where it is.
+    fn noticed(&self) -> String {
+        match self {
+            Position::Start => String::new(),
+            Position::Inside(m) => format!(" (noticed inside member `{m}`)"),
+            Position::After(m) => format!(" (noticed after member `{m}`)"),
+        }
     }
 }
 
-fn detected_after(member: &Option<String>) -> String {
-    match member {
-        Some(m) => format!(" (detected after member `{m}`)"),
-        None => String::new(),
-    }
-}
-
-fn place(member: &Option<String>, after_member: &Option<String>) -> String {
-    match (member, after_member) {
-        (Some(m), _) => format!(" inside member `{m}`"),
-        (None, Some(a)) => format!(" after member `{a}`"),
-        (None, None) => " before the first member".to_string(),
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Position::Start => write!(f, " before the first member"),
+            Position::Inside(m) => write!(f, " inside member `{m}`"),
+            Position::After(m) => write!(f, " after member `{m}`"),
+        }
     }
 }

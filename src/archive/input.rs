@@ -10,7 +10,7 @@ use std::io::{self, BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use crate::archive::compression::{Compression, SNIFF_LEN, sniff};
-use crate::error::{Error, Result};
+use crate::error::{Error, Position, Result};
 
 /// Buffer for the seekable reader. Small, because most of the file is
 /// skipped: a bigger buffer would only read bytes that are then thrown away.
@@ -19,7 +19,7 @@ const SEEKABLE_BUFFER: usize = 64 * 1024;
 const STREAM_BUFFER: usize = 256 * 1024;
 /// Largest zstd window accepted (2^27 = 128 MiB, libzstd's own default
 /// limit). A frame asking for more fails instead of allocating it.
-const ZSTD_WINDOW_LOG_MAX: u32 = 27;
+pub(crate) const ZSTD_WINDOW_LOG_MAX: u32 = 27;
 
 /// Where an archive comes from.
 #[derive(Debug, Clone, Copy)]
@@ -127,7 +127,7 @@ fn read_prefix(reader: &mut dyn Read) -> Result<Vec<u8>> {
 
 fn read_error(source: io::Error) -> Error {
     Error::Read {
-        after: None,
+        at: Position::Start,
         source,
     }
 }
@@ -135,7 +135,7 @@ fn read_error(source: io::Error) -> Error {
 fn decompress_error(compression: Compression, source: io::Error) -> Error {
     Error::Decompress {
         compression: compression.name(),
-        after: None,
+        at: Position::Start,
         source,
     }
 }

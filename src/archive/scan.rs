@@ -21,8 +21,10 @@
 
 use std::io::{self, Read};
 
-use crate::archive::input::{ArchiveInput, Counting, DecodeError, InputReader};
-use crate::error::{Error, Result};
+use crate::archive::input::{
+    ArchiveInput, Counting, DecodeError, InputReader, ZSTD_WINDOW_LOG_MAX,
+};
+use crate::error::{Error, Position, Result};
 use crate::members;
 
 /// Size of the chunks handed to [`Part::chunk`].
@@ -118,17 +120,16 @@ pub fn scan(input: ArchiveInput, parts: &mut [&mut dyn Part]) -> Result<ScanSumm
             let mut archive = tar::Archive::new(Counting::new(reader));
             let entries = archive
                 .entries_with_seek()
-                .map_err(|e| classify(e, &None))?;
+                .map_err(|e| classify(e, Position::Start))?;
             let (summary, last) = walk(entries, parts, Some(file_len))?;
-            let counting = archive.into_inner();
-            check_end_marker(&counting, &summary, &last)?;
+            check_end_marker(&archive.into_inner(), &summary, &last)?;
             Ok(summary)
         }
         InputReader::Stream(reader) => {
             let mut archive = tar::Archive::new(Counting::new(reader));
             let walked = archive
                 .entries()
-                .map_err(|e| classify(e, &None))
+                .map_err(|e| classify(e, Position::Start))
                 .and_then(|entries| walk(entries, parts, None));
             let (summary, last) = match walked {
                 Ok(walked) => walked,
@@ -140,7 +141,7 @@ pub fn scan(input: ArchiveInput, parts: &mut [&mut dyn Part]) -> Result<ScanSumm
                 // Drain the rest (padding, usually) so that the decoders
                 // verify their checksums and see damage past the last member.
                 let mut rest = counting.into_inner();
-                io::copy(&mut rest, &mut io::sink()).map_err(|e| classify(e, &last))?;
+                io::copy(&mut rest, &mut io::sink()).map_err(|e| classify(e, after(&last)))?;
             }
             Ok(summary)
         }
@@ -152,28 +153,13 @@ pub fn scan(input: ArchiveInput, parts: &mut [&mut dyn Part]) -> Result<ScanSumm
 /// a garbled tar header. Read on to the end of the stream; when the decoder
 /// then fails, report its error, which names the real cause.
 fn blame_decoder(mut rest: Box<dyn Read>, err: Error) -> Error {
-    let after = match &err {
-        Error::CorruptTar { after, .. }
-        | Error::Truncated {
-            member: None,
-            after,
-        } => after.clone(),
-        Error::Truncated {
-            member: Some(member),
-            ..
-        } => Some(member.clone()),
+    let at = match &err {
+        Error::CorruptTar { at, .. } | Error::Truncated { at } => at.clone(),
         _ => return err,
     };
     match io::copy(&mut rest, &mut io::sink()) {
-        Err(drain) => match find_decode_error(&drain) {
-            Some(decode) => Error::Decompress {
-                compression: decode.compression,
-                after,
-                source: io::Error::new(decode.inner.kind(), decode.inner.to_string()),
-            },
-            None => err,
-        },
-        Ok(_) => err,
+        Err(drain) if find_decode_error(&drain).is_some() => classify(drain, at),
+        _ => err,
     }
 }
 
@@ -186,16 +172,17 @@ fn check_end_marker<R>(
     last: &Option<String>,
 ) -> Result<()> {
     if !summary.stopped_early && counting.position() < summary.tar_bytes.saturating_add(BLOCK) {
-        return Err(Error::Truncated {
-            member: None,
-            after: last.clone(),
-        });
+        return Err(Error::Truncated { at: after(last) });
     }
     Ok(())
 }
 
+fn after(last: &Option<String>) -> Position {
+    last.clone().map_or(Position::Start, Position::After)
+}
+
 /// The loop shared by both readers. Returns the summary and the name of
-/// the last complete member.
+/// the last complete member. `file_len` is the length of a seekable file.
 fn walk<R: Read>(
     entries: tar::Entries<'_, R>,
     parts: &mut [&mut dyn Part],
@@ -209,7 +196,7 @@ fn walk<R: Read>(
     let mut data_end = 0u64;
 
     for item in entries {
-        let mut tar_entry = item.map_err(|e| classify(e, &last))?;
+        let mut tar_entry = item.map_err(|e| classify(e, after(&last)))?;
         let entry = describe(&tar_entry, summary.entries);
         summary.entries += 1;
 
@@ -220,8 +207,7 @@ fn walk<R: Read>(
             && data_start.saturating_add(entry.size) > len
         {
             return Err(Error::Truncated {
-                member: Some(entry.name),
-                after: None,
+                at: Position::Inside(entry.name),
             });
         }
 
@@ -233,6 +219,17 @@ fn walk<R: Read>(
         }
         if !wanting.is_empty() {
             feed(&mut tar_entry, &entry, parts, &wanting, &mut buffer)?;
+        } else if file_len.is_none() {
+            // On a stream, skip the data here rather than leave it to the
+            // tar reader's next step, so that a stream ending inside it is
+            // reported as ending inside this member.
+            let skipped =
+                io::copy(&mut tar_entry, &mut io::sink()).map_err(|e| inside(e, &entry))?;
+            if skipped < entry.size {
+                return Err(Error::Truncated {
+                    at: Position::Inside(entry.name),
+                });
+            }
         }
         summary.tar_bytes = data_end;
         last = Some(entry.name);
@@ -265,8 +262,7 @@ fn feed<R: Read>(
         let n = match reader.read(buffer) {
             Ok(0) => {
                 return Err(Error::Truncated {
-                    member: Some(entry.name.clone()),
-                    after: None,
+                    at: Position::Inside(entry.name.clone()),
                 });
             }
             Ok(n) => n,
@@ -306,47 +302,41 @@ fn describe<R: Read>(tar_entry: &tar::Entry<'_, R>, index: u64) -> Entry {
     }
 }
 
-/// Sort an I/O error from the tar reader into the error kinds ckpt reports.
-fn classify(err: io::Error, last: &Option<String>) -> Error {
-    let after = last.clone();
+/// Sort an I/O error from the tar reader or a decoder into the error kinds
+/// ckpt reports.
+fn classify(err: io::Error, at: Position) -> Error {
     if let Some(decode) = find_decode_error(&err) {
+        if decode.inner.kind() == io::ErrorKind::UnexpectedEof {
+            // "incomplete deflate stream", "incomplete frame": a cut file.
+            return Error::Truncated { at };
+        }
+        // libzstd's wording when a frame's window is over our limit.
+        if decode.inner.to_string().contains("too much memory") {
+            let limit_mib = (1u64 << ZSTD_WINDOW_LOG_MAX) >> 20;
+            return Error::ZstdWindowTooLarge { limit_mib };
+        }
         let source = io::Error::new(decode.inner.kind(), decode.inner.to_string());
         return Error::Decompress {
             compression: decode.compression,
-            after,
+            at,
             source,
         };
     }
     if err.kind() == io::ErrorKind::UnexpectedEof || is_short_read(&err) {
-        return Error::Truncated {
-            member: None,
-            after,
-        };
+        return Error::Truncated { at };
     }
-    if err.kind() == io::ErrorKind::Other || err.kind() == io::ErrorKind::InvalidData {
-        return Error::CorruptTar { after, source: err };
+    if matches!(
+        err.kind(),
+        io::ErrorKind::Other | io::ErrorKind::InvalidData
+    ) {
+        return Error::CorruptTar { at, source: err };
     }
-    Error::Read { after, source: err }
+    Error::Read { at, source: err }
 }
 
 /// An error while reading the data of a member.
 fn inside(err: io::Error, entry: &Entry) -> Error {
-    match classify(err, &None) {
-        Error::Truncated { .. } => Error::Truncated {
-            member: Some(entry.name.clone()),
-            after: None,
-        },
-        Error::Decompress {
-            compression,
-            source,
-            ..
-        } => Error::Decompress {
-            compression,
-            after: Some(entry.name.clone()),
-            source,
-        },
-        other => other,
-    }
+    classify(err, Position::Inside(entry.name.clone()))
 }
 
 fn find_decode_error(err: &io::Error) -> Option<&DecodeError> {
@@ -524,8 +514,7 @@ mod tests {
             matches!(
                 err,
                 Error::Truncated {
-                    member: None,
-                    after: Some(_)
+                    at: Position::After(_)
                 }
             ),
             "{err}"

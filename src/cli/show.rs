@@ -21,7 +21,7 @@ pub fn run(args: &ShowArgs) -> Result<Exit> {
         let display = path.display().to_string();
         let source = if path == Path::new("-") {
             if stdin_used {
-                print_error("`-`: standard input can be read only once");
+                print_error("-: standard input can be read only once");
                 exit = Exit::Failure;
                 continue;
             }

@@ -230,7 +230,7 @@ fn folder_is_not_an_archive_file() {
 #[test]
 fn empty_file_is_reported_as_empty() {
     let run = show_file("empty.tar", b"");
-    assert_fails(&run, "empty.tar", &["file is empty"]);
+    assert_fails(&run, "empty.tar", &["input is empty"]);
 }
 
 #[test]
@@ -325,7 +325,6 @@ fn truncated_inside_a_header_names_the_last_complete_member() {
 }
 
 #[test]
-#[ignore = "library: a stream cut inside the data of a member nobody reads is reported as cut *after* that same member: scan::walk records it as complete before tar-rs skips its data"]
 fn truncated_stdin_inside_member_data_names_the_member() {
     cut_inside_member_data(Via::Stdin);
 }
@@ -383,14 +382,14 @@ fn cut_compressed_in_half(compression: Compression, name: &str, words: &[&str]) 
 }
 
 #[test]
-fn gzip_cut_in_half_is_an_incomplete_deflate_stream() {
-    let words = ["corrupt gzip data", "incomplete deflate stream"];
+fn gzip_cut_in_half_is_truncation() {
+    let words = ["archive is truncated"];
     cut_compressed_in_half(Compression::Gzip, "web.tar.gz", &words);
 }
 
 #[test]
-fn zstd_cut_in_half_is_an_incomplete_frame() {
-    let words = ["corrupt zstd data", "incomplete frame"];
+fn zstd_cut_in_half_is_truncation() {
+    let words = ["archive is truncated"];
     cut_compressed_in_half(Compression::Zstd, "web.tar.zst", &words);
 }
 
@@ -411,13 +410,11 @@ fn compressed_cut_inside_member_data(compression: Compression, name: &str) {
 }
 
 #[test]
-#[ignore = "library: a stream cut inside the data of a member nobody reads is reported as cut *after* that same member: scan::walk records it as complete before tar-rs skips its data"]
 fn gzip_cut_inside_member_data_places_the_cut() {
     compressed_cut_inside_member_data(Compression::Gzip, "web.tar.gz");
 }
 
 #[test]
-#[ignore = "library: a stream cut inside the data of a member nobody reads is reported as cut *after* that same member: scan::walk records it as complete before tar-rs skips its data"]
 fn zstd_cut_inside_member_data_places_the_cut() {
     compressed_cut_inside_member_data(Compression::Zstd, "web.tar.zst");
 }
@@ -508,7 +505,6 @@ fn corrupt_zstd_data_blames_zstd() {
 }
 
 #[test]
-#[ignore = "library: a valid frame whose window is over the 128 MiB limit is called \"corrupt zstd data\""]
 fn zstd_frame_over_the_window_limit_is_not_called_corrupt() {
     // What `zstd --long=28` writes: a valid frame asking for a 256 MiB window.
     let tar = container_archive(web(), Compression::None);
@@ -765,7 +761,7 @@ fn every_failing_file_gets_its_own_line() {
     let lines = run.stderr_lines();
     assert_eq!(lines.len(), 2, "{}", run.stderr);
     assert!(lines[0].starts_with("ckpt: error: missing.tar: cannot open"));
-    assert_eq!(lines[1], "ckpt: error: empty.tar: file is empty");
+    assert_eq!(lines[1], "ckpt: error: empty.tar: input is empty");
 }
 
 #[test]
@@ -781,7 +777,6 @@ fn standard_input_twice_reads_it_once() {
 }
 
 #[test]
-#[ignore = "library: the error line for a second `-` reads \"ckpt: error: `-`: ...\", with backticks, unlike every other error line"]
 fn standard_input_twice_error_line_starts_with_the_file_name() {
     let tar = fixture("synthetic/podman-container.tar");
     let run = ckpt_stdin(&["show", "-", "-"], &tar);
