@@ -217,19 +217,11 @@ fn walk<R: Read>(
                 wanting.push(i);
             }
         }
-        if !wanting.is_empty() {
+        // On a stream, unwanted data is read and dropped here (in large
+        // chunks) rather than left to the tar reader's next step, so that a
+        // stream ending inside it is reported as ending inside this member.
+        if !wanting.is_empty() || file_len.is_none() {
             feed(&mut tar_entry, &entry, parts, &wanting, &mut buffer)?;
-        } else if file_len.is_none() {
-            // On a stream, skip the data here rather than leave it to the
-            // tar reader's next step, so that a stream ending inside it is
-            // reported as ending inside this member.
-            let skipped =
-                io::copy(&mut tar_entry, &mut io::sink()).map_err(|e| inside(e, &entry))?;
-            if skipped < entry.size {
-                return Err(Error::Truncated {
-                    at: Position::Inside(entry.name),
-                });
-            }
         }
         summary.tar_bytes = data_end;
         last = Some(entry.name);
@@ -248,8 +240,8 @@ fn walk<R: Read>(
     Ok((summary, last))
 }
 
-/// Read a wanted entry's data in chunks and hand each chunk to every part
-/// that asked for it.
+/// Read an entry's data in chunks and hand each chunk to every part that
+/// asked for it (none, when the data is only being skipped).
 fn feed<R: Read>(
     reader: &mut tar::Entry<'_, R>,
     entry: &Entry,
