@@ -27,8 +27,10 @@ use crate::archive::input::{
 use crate::error::{Error, Position, Result};
 use crate::members;
 
-/// Size of the chunks handed to [`Part::chunk`].
-const CHUNK: usize = 64 * 1024;
+/// Size of the chunks handed to [`Part::chunk`], and of the reads that skip
+/// data on a stream: at least a zstd block (128 KiB), so the decoder can
+/// write straight into it instead of through its own buffer.
+const CHUNK: usize = 128 * 1024;
 /// Size of a tar block; headers and data are padded to it.
 const BLOCK: u64 = 512;
 
