@@ -21,6 +21,7 @@
 
 pub mod archive;
 pub mod classify;
+pub mod criu;
 pub mod error;
 pub mod fixture;
 pub mod inventory;
