@@ -1,0 +1,492 @@
+//! The scan part that decodes CRIU images: [`CriuCollector`].
+//!
+//! Small images are buffered under a cap and decoded when they end. A pages
+//! image is never held: when it streams by, the argv and environment ranges
+//! of every process whose pagemap names it are copied out (see
+//! [`crate::criu::memory`]). Podman, CRI-O and containerd write
+//! `checkpoint/` in byte order, so `mm-*` and `pagemap-*` come before
+//! `pages-*` and everything a pages image needs is known when it arrives. A
+//! pages image that arrives before its pagemap is remembered, and
+//! [`CriuCollector::second_pass`] names it so that the caller can read the
+//! archive again for that member alone.
+//!
+//! The images of a container archive are under `checkpoint/`; those of a
+//! pod's containers under `<folder>/checkpoint/`. Each folder gets its own
+//! [`Checkpoint`], `""` being the archive root.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use prost::Message;
+
+use crate::archive::scan::{Entry, EntryKind, Interest, Part};
+use crate::criu::checkpoint::{Checkpoint, Pagemap};
+use crate::criu::image::{Image, magic};
+use crate::criu::memory::Extraction;
+use crate::criu::proto::{
+    CoreEntry, FdinfoEntry, FileEntry, FsEntry, MmEntry, MntEntry, PagemapEntry, PagemapHead,
+    StatsEntry, TaskKobjIdsEntry, TcpStreamEntry, UtsnsEntry,
+};
+use crate::error::{Error, Result};
+use crate::members;
+
+/// Largest single CRIU image held in memory. Real ones are far smaller
+/// (`seccomp.img`, the largest small image of a real dump, is 93 KiB).
+pub const IMAGE_CAP: u64 = 16 * 1024 * 1024;
+/// Budget for all CRIU images of one archive held at once.
+pub const IMAGE_BUDGET: u64 = 48 * 1024 * 1024;
+
+/// Which parts of the CRIU images to decode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// `pstree.img` and `core-*.img`: processes, names, states.
+    pub processes: bool,
+    /// `mm-*`, `pagemap-*` and `pages-*`: command lines and environments.
+    pub memory: bool,
+    /// `ids-*`, `fdinfo-*`, `files.img`, `fs-*`: open files.
+    pub files: bool,
+    /// The same plus `tcp-stream-*`: sockets.
+    pub sockets: bool,
+    /// `stats-dump`: CRIU's dump statistics.
+    pub stats: bool,
+    /// `mountpoints-*`: the mount table CRIU saw.
+    pub mounts: bool,
+}
+
+/// The kinds of image the collector reads, with the number in the name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ImageName {
+    Inventory,
+    Pstree,
+    Files,
+    Stats,
+    Core(u32),
+    Ids(u32),
+    Mm(u32),
+    Pagemap(u32),
+    Fdinfo(u32),
+    Fs(u32),
+    Mountpoints(u32),
+    TcpStream(u32),
+    Utsns(u32),
+    Pages(u32),
+}
+
+impl ImageName {
+    /// Recognise an image by its file name inside `checkpoint/`.
+    fn parse(file: &str) -> Option<ImageName> {
+        let fixed = match file {
+            "inventory.img" => Some(ImageName::Inventory),
+            "pstree.img" => Some(ImageName::Pstree),
+            "files.img" => Some(ImageName::Files),
+            "stats-dump" => Some(ImageName::Stats),
+            _ => None,
+        };
+        if fixed.is_some() {
+            return fixed;
+        }
+        let stem = file.strip_suffix(".img")?;
+        let (kind, number) = stem.rsplit_once('-')?;
+        let decimal = || number.parse::<u32>().ok();
+        Some(match kind {
+            "core" => ImageName::Core(decimal()?),
+            "ids" => ImageName::Ids(decimal()?),
+            "mm" => ImageName::Mm(decimal()?),
+            "pagemap" => ImageName::Pagemap(decimal()?),
+            "fdinfo" => ImageName::Fdinfo(decimal()?),
+            "fs" => ImageName::Fs(decimal()?),
+            "mountpoints" => ImageName::Mountpoints(decimal()?),
+            "utsns" => ImageName::Utsns(decimal()?),
+            "pages" => ImageName::Pages(decimal()?),
+            "tcp-stream" => ImageName::TcpStream(u32::from_str_radix(number, 16).ok()?),
+            _ => return None,
+        })
+    }
+
+    fn wanted(self, selection: &Selection) -> bool {
+        let files = selection.files || selection.sockets;
+        match self {
+            ImageName::Inventory => true,
+            ImageName::Pstree | ImageName::Core(_) => true,
+            ImageName::Mm(_) | ImageName::Pagemap(_) | ImageName::Pages(_) => selection.memory,
+            ImageName::Ids(_) | ImageName::Fdinfo(_) | ImageName::Files | ImageName::Fs(_) => files,
+            ImageName::TcpStream(_) => selection.sockets,
+            ImageName::Stats => selection.stats,
+            ImageName::Mountpoints(_) => selection.mounts,
+            ImageName::Utsns(_) => selection.processes,
+        }
+    }
+}
+
+/// What is being received for the current member.
+#[derive(Debug)]
+enum Pending {
+    /// A small image, buffered whole.
+    Image {
+        folder: String,
+        name: ImageName,
+        bytes: Vec<u8>,
+    },
+    /// A pages image, read for these (pid, argv, environment) extractions.
+    Pages {
+        folder: String,
+        offset: u64,
+        claims: Vec<(u32, Extraction, Extraction)>,
+    },
+}
+
+/// The scan part that decodes CRIU images.
+#[derive(Debug, Default)]
+pub struct CriuCollector {
+    selection: Selection,
+    checkpoints: BTreeMap<String, Checkpoint>,
+    pending: Option<Pending>,
+    budget_used: u64,
+    /// Pages images no pagemap had claimed when they passed, by folder.
+    unclaimed: BTreeMap<String, BTreeSet<u32>>,
+    /// In a second pass: the only pages members to read.
+    only: Option<BTreeSet<String>>,
+    /// Things the report should say, each naming its member.
+    warnings: Vec<String>,
+}
+
+impl CriuCollector {
+    /// A collector for the parts in `selection`.
+    pub fn new(selection: Selection) -> CriuCollector {
+        CriuCollector {
+            selection,
+            ..CriuCollector::default()
+        }
+    }
+
+    /// The decoded checkpoints by folder (`""` for the archive root), and
+    /// the warnings.
+    pub fn finish(self) -> (BTreeMap<String, Checkpoint>, Vec<String>) {
+        (self.checkpoints, self.warnings)
+    }
+
+    /// Pages members that passed before the pagemap naming them, and that a
+    /// live process of the dump needs: they must be read again.
+    pub fn second_pass(&self) -> BTreeSet<String> {
+        let mut members = BTreeSet::new();
+        for (folder, ids) in &self.unclaimed {
+            let Some(checkpoint) = self.checkpoints.get(folder) else {
+                continue;
+            };
+            for pid in checkpoint.pids() {
+                if let Some(pagemap) = checkpoint.pagemaps.get(&pid)
+                    && ids.contains(&pagemap.pages_id)
+                {
+                    members.insert(format!(
+                        "{}pages-{}.img",
+                        checkpoint_dir(folder),
+                        pagemap.pages_id
+                    ));
+                }
+            }
+        }
+        members
+    }
+
+    /// Switch to a second pass that reads only `members` (pages images) and
+    /// adds what they hold to the checkpoints collected so far.
+    pub fn start_second_pass(&mut self, members: BTreeSet<String>) {
+        self.unclaimed.clear();
+        self.only = Some(members);
+    }
+
+    /// Split a member name into its folder and its file name inside that
+    /// folder's `checkpoint/` (or `stats-dump` beside it).
+    fn locate(name: &str) -> Option<(&str, &str)> {
+        let (folder, rest) = match name.split_once('/') {
+            Some((first, rest)) if first != members::CHECKPOINT_DIR => (first, rest),
+            _ => ("", name),
+        };
+        if rest == "stats-dump" {
+            return Some((folder, rest));
+        }
+        let file = rest.strip_prefix("checkpoint/")?;
+        (!file.contains('/')).then_some((folder, file))
+    }
+
+    fn claim_pages(&mut self, folder: &str, pages_id: u32) -> Vec<(u32, Extraction, Extraction)> {
+        let Some(checkpoint) = self.checkpoints.get(folder) else {
+            return Vec::new();
+        };
+        // Stale pagemaps of exited processes may name the same pages image
+        // as a live one; pstree.img comes later, so read for every claimant
+        // and let the report keep the live ones.
+        let mut claims = Vec::new();
+        for (&pid, pagemap) in &checkpoint.pagemaps {
+            if pagemap.pages_id != pages_id {
+                continue;
+            }
+            let Some(mm) = checkpoint.mms.get(&pid) else {
+                continue;
+            };
+            let args = Extraction::plan(pagemap, mm.mm_arg_start, mm.mm_arg_end);
+            let env = Extraction::plan(pagemap, mm.mm_env_start, mm.mm_env_end);
+            claims.push((pid, args, env));
+        }
+        claims
+    }
+
+    fn decode(&mut self, member: &str, folder: &str, name: ImageName, bytes: &[u8]) -> Result<()> {
+        let cp = self.checkpoints.entry(folder.to_string()).or_default();
+        match name {
+            ImageName::Inventory => {
+                cp.inventory = Some(Image::parse(member, bytes, magic::INVENTORY)?.decode_first()?);
+            }
+            ImageName::Pstree => {
+                cp.pstree = Some(Image::parse(member, bytes, magic::PSTREE)?.decode_all()?);
+            }
+            ImageName::Files => {
+                let files: Vec<FileEntry> =
+                    Image::parse(member, bytes, magic::FILES)?.decode_all()?;
+                cp.files = files.into_iter().map(|f| (f.id, f)).collect();
+            }
+            ImageName::Stats => {
+                cp.stats = Some(first::<StatsEntry>(member, bytes, magic::STATS)?);
+            }
+            ImageName::Core(tid) => {
+                cp.cores
+                    .insert(tid, first::<CoreEntry>(member, bytes, magic::CORE)?);
+            }
+            ImageName::Ids(pid) => {
+                cp.ids
+                    .insert(pid, first::<TaskKobjIdsEntry>(member, bytes, magic::IDS)?);
+            }
+            ImageName::Mm(pid) => {
+                cp.mms
+                    .insert(pid, first::<MmEntry>(member, bytes, magic::MM)?);
+            }
+            ImageName::Fs(pid) => {
+                cp.fs
+                    .insert(pid, first::<FsEntry>(member, bytes, magic::FS)?);
+            }
+            ImageName::TcpStream(ino) => {
+                cp.tcp_streams.insert(
+                    ino,
+                    first::<TcpStreamEntry>(member, bytes, magic::TCP_STREAM)?,
+                );
+            }
+            ImageName::Utsns(id) => {
+                cp.utsns
+                    .insert(id, first::<UtsnsEntry>(member, bytes, magic::UTSNS)?);
+            }
+            ImageName::Fdinfo(id) => {
+                let fds: Vec<FdinfoEntry> =
+                    Image::parse(member, bytes, magic::FDINFO)?.decode_all()?;
+                cp.fdinfo.insert(id, fds);
+            }
+            ImageName::Mountpoints(id) => {
+                let mounts: Vec<MntEntry> =
+                    Image::parse(member, bytes, magic::MNTS)?.decode_all()?;
+                cp.mountpoints.insert(id, mounts);
+            }
+            ImageName::Pagemap(pid) => {
+                let image = Image::parse(member, bytes, magic::PAGEMAP)?;
+                let mut entries = image.entries();
+                let head = match entries.next() {
+                    Some(head) => PagemapHead::decode(head?).map_err(|e| bad(member, &e))?,
+                    None => return Err(bad(member, &"holds no pagemap head")),
+                };
+                let runs = entries
+                    .map(|e| {
+                        e.and_then(|b| PagemapEntry::decode(b).map_err(|err| bad(member, &err)))
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                cp.pagemaps.insert(
+                    pid,
+                    Pagemap {
+                        pages_id: head.pages_id,
+                        entries: runs,
+                    },
+                );
+            }
+            ImageName::Pages(_) => {}
+        }
+        Ok(())
+    }
+}
+
+fn first<M: Message + Default>(member: &str, bytes: &[u8], expected: u32) -> Result<M> {
+    Image::parse(member, bytes, expected)?.decode_first()
+}
+
+fn bad(member: &str, problem: &dyn std::fmt::Display) -> Error {
+    Error::BadMember {
+        member: member.to_string(),
+        problem: problem.to_string(),
+    }
+}
+
+fn checkpoint_dir(folder: &str) -> String {
+    if folder.is_empty() {
+        "checkpoint/".to_string()
+    } else {
+        format!("{folder}/checkpoint/")
+    }
+}
+
+impl Part for CriuCollector {
+    fn header(&mut self, entry: &Entry) -> Result<Interest> {
+        if entry.kind != EntryKind::File {
+            return Ok(Interest::Skip);
+        }
+        let Some((folder, file)) = CriuCollector::locate(&entry.name) else {
+            return Ok(Interest::Skip);
+        };
+        let Some(name) = ImageName::parse(file) else {
+            return Ok(Interest::Skip);
+        };
+        if let Some(only) = &self.only {
+            if !only.contains(&entry.name) {
+                return Ok(Interest::Skip);
+            }
+        } else if !name.wanted(&self.selection) {
+            return Ok(Interest::Skip);
+        }
+        let folder = folder.to_string();
+
+        if let ImageName::Pages(pages_id) = name {
+            let claims = self.claim_pages(&folder, pages_id);
+            if claims
+                .iter()
+                .all(|(_, args, env)| args.is_empty() && env.is_empty())
+            {
+                if claims.is_empty() {
+                    self.unclaimed.entry(folder).or_default().insert(pages_id);
+                }
+                return Ok(Interest::Skip);
+            }
+            self.pending = Some(Pending::Pages {
+                folder,
+                offset: 0,
+                claims,
+            });
+            return Ok(Interest::Data);
+        }
+        if self.only.is_some() {
+            return Ok(Interest::Skip);
+        }
+
+        if entry.size > IMAGE_CAP {
+            return Err(Error::MemberTooLarge {
+                member: entry.name.clone(),
+                size: entry.size,
+                cap: IMAGE_CAP,
+            });
+        }
+        if self.budget_used.saturating_add(entry.size) > IMAGE_BUDGET {
+            return Err(Error::MetadataBudget {
+                member: entry.name.clone(),
+                cap: IMAGE_BUDGET,
+            });
+        }
+        self.budget_used += entry.size;
+        let capacity = usize::try_from(entry.size).unwrap_or(0);
+        self.pending = Some(Pending::Image {
+            folder,
+            name,
+            bytes: Vec::with_capacity(capacity),
+        });
+        Ok(Interest::Data)
+    }
+
+    fn chunk(&mut self, entry: &Entry, bytes: &[u8]) -> Result<()> {
+        match &mut self.pending {
+            Some(Pending::Image { bytes: buffer, .. }) => {
+                if buffer.len() as u64 + bytes.len() as u64 > entry.size {
+                    return Err(bad(&entry.name, &"more data than its header declares"));
+                }
+                buffer.extend_from_slice(bytes);
+            }
+            Some(Pending::Pages { offset, claims, .. }) => {
+                for (_, args, env) in claims.iter_mut() {
+                    args.feed(*offset, bytes);
+                    env.feed(*offset, bytes);
+                }
+                *offset += bytes.len() as u64;
+            }
+            None => {}
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, entry: &Entry) -> Result<()> {
+        match self.pending.take() {
+            Some(Pending::Image {
+                folder,
+                name,
+                bytes,
+            }) => {
+                self.decode(&entry.name, &folder, name, &bytes)?;
+            }
+            Some(Pending::Pages { folder, claims, .. }) => {
+                let cp = self.checkpoints.entry(folder).or_default();
+                for (pid, args, env) in claims {
+                    for (what, x) in [("command line", &args), ("environment", &env)] {
+                        if x.truncated {
+                            self.warnings.push(format!(
+                                "member `{}`: the {what} of process {pid} is longer than {} bytes and was cut",
+                                entry.name,
+                                crate::criu::memory::MAX_RANGE
+                            ));
+                        }
+                    }
+                    let memory = cp.memory.entry(pid).or_default();
+                    memory.args = (!args.in_parent).then_some(args.bytes);
+                    memory.env = (!env.in_parent).then_some(env.bytes);
+                }
+            }
+            None => {}
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_image_names() {
+        assert_eq!(ImageName::parse("core-12.img"), Some(ImageName::Core(12)));
+        assert_eq!(
+            ImageName::parse("pagemap-1.img"),
+            Some(ImageName::Pagemap(1))
+        );
+        assert_eq!(ImageName::parse("pagemap-shmem-3.img"), None);
+        assert_eq!(ImageName::parse("pages-10.img"), Some(ImageName::Pages(10)));
+        assert_eq!(
+            ImageName::parse("tcp-stream-22b67.img"),
+            Some(ImageName::TcpStream(0x22b67))
+        );
+        assert_eq!(ImageName::parse("tmpfs-dev-51.tar.gz.img"), None);
+        assert_eq!(ImageName::parse("amdgpu-pages-1.img"), None);
+        assert_eq!(ImageName::parse("descriptors.json"), None);
+        assert_eq!(ImageName::parse("stats-dump"), Some(ImageName::Stats));
+    }
+
+    #[test]
+    fn locates_images_of_containers_and_pod_folders() {
+        assert_eq!(
+            CriuCollector::locate("checkpoint/core-1.img"),
+            Some(("", "core-1.img"))
+        );
+        assert_eq!(
+            CriuCollector::locate("stats-dump"),
+            Some(("", "stats-dump"))
+        );
+        assert_eq!(
+            CriuCollector::locate("abc-web/checkpoint/pstree.img"),
+            Some(("abc-web", "pstree.img"))
+        );
+        assert_eq!(
+            CriuCollector::locate("abc-web/stats-dump"),
+            Some(("abc-web", "stats-dump"))
+        );
+        assert_eq!(CriuCollector::locate("config.dump"), None);
+        assert_eq!(CriuCollector::locate("checkpoint/sub/core-1.img"), None);
+    }
+}

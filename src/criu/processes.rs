@@ -1,0 +1,323 @@
+//! The process tree of a checkpoint, with command lines and environments.
+//!
+//! `pstree.img` is the only authority on which processes belong to the dump
+//! (stale images of exited processes may sit beside them). Names and states
+//! come from `core-<pid>.img`; command lines and environments from the
+//! bytes the collector read out of the pages images.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::criu::checkpoint::{Checkpoint, TaskState};
+
+/// One process and its children, with checkpointctl's JSON keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProcessNode {
+    /// PID inside the container.
+    pub pid: u32,
+    /// The process name (`comm`, at most 15 bytes).
+    pub command: String,
+    /// argv joined by spaces, when read (checkpointctl's form: the NUL after
+    /// the last argument becomes a trailing space).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cmdline: Option<String>,
+    /// `Alive`, `Dead`, `Stopped`, `Zombie` or `Unknown`.
+    pub task_state: String,
+    /// The environment, sorted by name, when read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment_variables: Option<BTreeMap<String, String>>,
+    /// The environment in memory order, for the tree view.
+    #[serde(skip)]
+    pub environment_in_order: Vec<String>,
+    /// Child processes, by PID.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<ProcessNode>,
+    /// True when the process has memory, files and sockets to show.
+    #[serde(skip)]
+    pub has_resources: bool,
+}
+
+impl ProcessNode {
+    /// The node of `pid` in this subtree.
+    pub fn find(&self, pid: u32) -> Option<&ProcessNode> {
+        if self.pid == pid {
+            return Some(self);
+        }
+        self.children.iter().find_map(|c| c.find(pid))
+    }
+
+    /// Every node of the subtree, parents before children.
+    pub fn walk(&self) -> Vec<&ProcessNode> {
+        let mut all = vec![self];
+        for child in &self.children {
+            all.extend(child.walk());
+        }
+        all
+    }
+}
+
+/// What to read into the nodes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TreeOptions {
+    /// Fill `cmdline`.
+    pub cmdline: bool,
+    /// Fill the environment.
+    pub environment: bool,
+}
+
+/// Build the process tree. Returns `None` without `pstree.img`, and the
+/// warnings about what could not be placed or read.
+pub fn tree(checkpoint: &Checkpoint, options: TreeOptions) -> (Option<ProcessNode>, Vec<String>) {
+    let mut warnings = Vec::new();
+    let Some(entries) = &checkpoint.pstree else {
+        return (None, warnings);
+    };
+    let Some(root) = entries.iter().find(|e| e.ppid == 0).or(entries.first()) else {
+        return (None, warnings);
+    };
+
+    let pids: BTreeSet<u32> = entries.iter().map(|e| e.pid).collect();
+    let mut children: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    for entry in entries {
+        if entry.pid == root.pid {
+            continue;
+        }
+        let parent = if pids.contains(&entry.ppid) && entry.ppid != entry.pid {
+            entry.ppid
+        } else {
+            warnings.push(format!(
+                "member `pstree.img`: the parent {} of process {} is not in the dump; \
+                 it is shown under the root",
+                entry.ppid, entry.pid
+            ));
+            root.pid
+        };
+        children.entry(parent).or_default().push(entry.pid);
+    }
+
+    let mut visited = BTreeSet::new();
+    let node = build(
+        checkpoint,
+        options,
+        root.pid,
+        &children,
+        &mut visited,
+        &mut warnings,
+    );
+    for pid in pids.difference(&visited) {
+        warnings.push(format!(
+            "member `pstree.img`: process {pid} is in a cycle of parents and is not shown"
+        ));
+    }
+    (Some(node), warnings)
+}
+
+fn build(
+    checkpoint: &Checkpoint,
+    options: TreeOptions,
+    pid: u32,
+    children: &BTreeMap<u32, Vec<u32>>,
+    visited: &mut BTreeSet<u32>,
+    warnings: &mut Vec<String>,
+) -> ProcessNode {
+    visited.insert(pid);
+    let (command, state) = checkpoint.task(pid).unwrap_or_else(|| {
+        warnings.push(format!(
+            "member `core-{pid}.img` is missing; process {pid} has no name"
+        ));
+        (String::new(), TaskState::Unknown(0))
+    });
+    let memory = checkpoint.memory.get(&pid);
+    let has_resources = state.has_resources();
+
+    let cmdline = (options.cmdline && has_resources)
+        .then(|| memory.and_then(|m| m.args.as_deref()).map(cmdline))
+        .flatten();
+    let env_pieces = (options.environment && has_resources)
+        .then(|| memory.and_then(|m| m.env.as_deref()).map(environment))
+        .flatten();
+
+    let mut kids: Vec<u32> = children.get(&pid).cloned().unwrap_or_default();
+    kids.sort_unstable();
+    let children_nodes = if has_resources {
+        let mut nodes = Vec::with_capacity(kids.len());
+        for kid in kids {
+            if !visited.contains(&kid) {
+                nodes.push(build(checkpoint, options, kid, children, visited, warnings));
+            }
+        }
+        nodes
+    } else {
+        // Dead and zombie tasks have no state below them; their children
+        // were inherited by the nearest reaper and still appear there.
+        Vec::new()
+    };
+
+    ProcessNode {
+        pid,
+        command,
+        cmdline,
+        task_state: state.name().to_string(),
+        environment_variables: env_pieces.as_ref().map(|pieces| {
+            pieces
+                .iter()
+                .filter_map(|p| p.split_once('='))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        }),
+        environment_in_order: env_pieces.unwrap_or_default(),
+        children: children_nodes,
+        has_resources,
+    }
+}
+
+/// argv as checkpointctl shows it: the NUL-separated strings joined by
+/// spaces, the terminating NUL included (so the line ends with a space).
+fn cmdline(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes)
+        .split('\0')
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The `KEY=VALUE` strings of an environment block, in memory order.
+fn environment(bytes: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(bytes)
+        .split('\0')
+        .filter(|piece| !piece.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::criu::checkpoint::ProcessMemory;
+    use crate::criu::proto::{CoreEntry, PstreeEntry, TaskCoreEntry};
+
+    fn checkpoint(tree: &[(u32, u32, u32)]) -> Checkpoint {
+        let mut cp = Checkpoint::default();
+        cp.pstree = Some(
+            tree.iter()
+                .map(|&(pid, ppid, _)| PstreeEntry {
+                    pid,
+                    ppid,
+                    pgid: 1,
+                    sid: 1,
+                    threads: vec![pid],
+                })
+                .collect(),
+        );
+        for &(pid, _, state) in tree {
+            let tc = TaskCoreEntry {
+                task_state: state,
+                exit_code: 0,
+                comm: format!("p{pid}").into_bytes(),
+                stop_signo: None,
+            };
+            cp.cores.insert(
+                pid,
+                CoreEntry {
+                    mtype: 1,
+                    tc: Some(tc),
+                    thread_core: None,
+                },
+            );
+        }
+        cp
+    }
+
+    #[test]
+    fn builds_a_deep_tree_with_children_by_pid() {
+        let cp = checkpoint(&[
+            (1, 0, 1),
+            (9, 1, 1),
+            (3, 1, 1),
+            (4, 3, 1),
+            (5, 4, 1),
+            (6, 5, 1),
+        ]);
+        let (root, warnings) = tree(&cp, TreeOptions::default());
+        let root = root.unwrap();
+        assert!(warnings.is_empty());
+        assert_eq!(
+            root.children.iter().map(|c| c.pid).collect::<Vec<_>>(),
+            [3, 9]
+        );
+        assert_eq!(root.find(6).unwrap().command, "p6");
+        let order: Vec<u32> = root.walk().iter().map(|n| n.pid).collect();
+        assert_eq!(order, [1, 3, 4, 5, 6, 9]);
+    }
+
+    #[test]
+    fn root_may_have_any_pid() {
+        let cp = checkpoint(&[(2, 0, 1), (6, 2, 1)]);
+        assert_eq!(tree(&cp, TreeOptions::default()).0.unwrap().pid, 2);
+    }
+
+    #[test]
+    fn dead_tasks_show_no_children_or_memory() {
+        let mut cp = checkpoint(&[(1, 0, 1), (7, 1, 2), (8, 7, 1)]);
+        cp.memory.insert(
+            7,
+            ProcessMemory {
+                args: Some(b"x\0".to_vec()),
+                env: None,
+            },
+        );
+        let options = TreeOptions {
+            cmdline: true,
+            environment: true,
+        };
+        let root = tree(&cp, options).0.unwrap();
+        let dead = root.find(7).unwrap();
+        assert_eq!(dead.task_state, "Dead");
+        assert!(dead.cmdline.is_none() && dead.children.is_empty());
+    }
+
+    #[test]
+    fn missing_parent_and_cycles_are_reported_not_fatal() {
+        let cp = checkpoint(&[(1, 0, 1), (5, 42, 1), (6, 7, 1), (7, 6, 1)]);
+        let (root, warnings) = tree(&cp, TreeOptions::default());
+        let root = root.unwrap();
+        assert_eq!(root.find(5).unwrap().pid, 5);
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("parent 42 of process 5"))
+        );
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("process 6 is in a cycle"))
+        );
+        assert!(root.find(6).is_none());
+    }
+
+    #[test]
+    fn command_line_and_environment_from_memory() {
+        let mut cp = checkpoint(&[(1, 0, 1)]);
+        let memory = ProcessMemory {
+            args: Some(b"/bin/sh\0/vol/start.sh\0".to_vec()),
+            env: Some(b"B=2\0A=1=x\0\0".to_vec()),
+        };
+        cp.memory.insert(1, memory);
+        let root = tree(
+            &cp,
+            TreeOptions {
+                cmdline: true,
+                environment: true,
+            },
+        )
+        .0
+        .unwrap();
+        assert_eq!(root.cmdline.as_deref(), Some("/bin/sh /vol/start.sh "));
+        assert_eq!(root.environment_in_order, ["B=2", "A=1=x"]);
+        let env = root.environment_variables.unwrap();
+        assert_eq!(
+            env.iter().next(),
+            Some((&"A".to_string(), &"1=x".to_string()))
+        );
+    }
+}
