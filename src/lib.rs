@@ -24,6 +24,7 @@ pub mod classify;
 pub mod criu;
 pub mod error;
 pub mod fixture;
+pub mod inspect;
 pub mod inventory;
 pub mod members;
 pub mod metadata;

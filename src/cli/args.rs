@@ -20,6 +20,63 @@ pub enum Command {
     /// container: name, rootfs image, ID, runtime, creation time, engine and
     /// sizes. Pod and kubelet archives list every container they hold.
     Show(ShowArgs),
+    /// Display low-level information about container checkpoints
+    ///
+    /// Decodes the CRIU images in the same single pass as `show`: the
+    /// process tree with command lines and environments (read from the
+    /// memory pages as they stream past), open files, sockets, CRIU's dump
+    /// statistics, and the mounts of the OCI spec. Without flags it prints
+    /// the `show` information as a tree.
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InspectArgs {
+    /// Display CRIU's dump statistics
+    #[arg(long)]
+    pub stats: bool,
+    /// Display an overview of the mounts of the container
+    #[arg(long)]
+    pub mounts: bool,
+    /// Display the process tree of one PID and its children
+    #[arg(short, long, value_name = "PID")]
+    pub pid: Option<u32>,
+    /// Display the process tree
+    #[arg(long)]
+    pub ps_tree: bool,
+    /// Display the process tree with full command lines
+    #[arg(long)]
+    pub ps_tree_cmd: bool,
+    /// Display the process tree with environment variables
+    #[arg(long)]
+    pub ps_tree_env: bool,
+    /// Display the open files of each process
+    #[arg(long)]
+    pub files: bool,
+    /// Display the open sockets of each process
+    #[arg(long)]
+    pub sockets: bool,
+    /// Display metadata (pod, namespace, annotations) in the tree
+    #[arg(long)]
+    pub metadata: bool,
+    /// Display everything
+    #[arg(long)]
+    pub all: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = InspectFormat::Tree)]
+    pub format: InspectFormat,
+
+    /// Checkpoint archives (.tar, .tar.gz, .tar.zst); `-` reads standard input
+    #[arg(required = true, value_name = "FILE")]
+    pub files_to_inspect: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InspectFormat {
+    /// One tree per container
+    Tree,
+    /// A JSON array, one object per container
+    Json,
 }
 
 #[derive(Debug, clap::Args)]

@@ -1,10 +1,14 @@
 //! The command line: argument parsing, dispatch, messages and exit codes.
 
 mod args;
+mod inspect;
 mod show;
 
 use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use ckpt::archive::input::Source;
 
 use clap::Parser;
 
@@ -34,6 +38,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Show(args) => show::run(&args),
+        Command::Inspect(args) => inspect::run(&args),
     };
     match result {
         Ok(exit) => exit.into(),
@@ -50,6 +55,32 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain()
         .filter_map(|e| e.downcast_ref::<io::Error>())
         .any(|e| e.kind() == io::ErrorKind::BrokenPipe)
+}
+
+/// Call `read` for each path (`-` is standard input, allowed once) with the
+/// source and its display name; `read` returns whether it succeeded. The
+/// exit code is a failure if any did not.
+pub fn for_each_source(paths: &[PathBuf], mut read: impl FnMut(Source<'_>, &str) -> bool) -> Exit {
+    let mut exit = Exit::Success;
+    let mut stdin_used = false;
+    for path in paths {
+        let display = path.display().to_string();
+        let source = if path == Path::new("-") {
+            if stdin_used {
+                print_error("-: standard input can be read only once");
+                exit = Exit::Failure;
+                continue;
+            }
+            stdin_used = true;
+            Source::Stdin
+        } else {
+            Source::Path(path)
+        };
+        if !read(source, &display) {
+            exit = Exit::Failure;
+        }
+    }
+    exit
 }
 
 /// Print one error line on stderr.

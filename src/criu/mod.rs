@@ -2,7 +2,9 @@
 
 pub mod checkpoint;
 pub mod collect;
+pub mod files;
 pub mod image;
 pub mod memory;
 pub mod processes;
 pub mod proto;
+pub mod sockets;

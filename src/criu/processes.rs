@@ -197,18 +197,20 @@ mod tests {
     use crate::criu::proto::{CoreEntry, PstreeEntry, TaskCoreEntry};
 
     fn checkpoint(tree: &[(u32, u32, u32)]) -> Checkpoint {
-        let mut cp = Checkpoint::default();
-        cp.pstree = Some(
-            tree.iter()
-                .map(|&(pid, ppid, _)| PstreeEntry {
-                    pid,
-                    ppid,
-                    pgid: 1,
-                    sid: 1,
-                    threads: vec![pid],
-                })
-                .collect(),
-        );
+        let pstree = tree
+            .iter()
+            .map(|&(pid, ppid, _)| PstreeEntry {
+                pid,
+                ppid,
+                pgid: 1,
+                sid: 1,
+                threads: vec![pid],
+            })
+            .collect();
+        let mut cp = Checkpoint {
+            pstree: Some(pstree),
+            ..Checkpoint::default()
+        };
         for &(pid, _, state) in tree {
             let tc = TaskCoreEntry {
                 task_state: state,

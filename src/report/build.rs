@@ -158,6 +158,7 @@ fn container(
 
     let engine = Engine::from_manager(spec.annotation(MANAGER));
     let mut report = ContainerReport {
+        folder: folder_name.to_string(),
         image: first_nonempty(&config.rootfs_image_name, &config.rootfs_image),
         id: config.id.clone(),
         runtime: config.runtime.clone(),

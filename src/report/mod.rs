@@ -4,6 +4,7 @@
 //! write it to the `Write` they are given, never anywhere else.
 
 pub mod build;
+pub mod inspect_tree;
 pub mod json;
 pub mod model;
 pub mod table;

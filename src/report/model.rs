@@ -50,6 +50,10 @@ pub struct PodReport {
 pub struct ContainerReport {
     /// The archive's path as given.
     pub archive: String,
+    /// The folder holding the container's members: `""` for the archive
+    /// root, `<id>-<name>` in a pod archive.
+    #[serde(skip)]
+    pub folder: String,
     /// The archive's kind.
     pub archive_type: ArchiveKind,
     /// The archive's compression.

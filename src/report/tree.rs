@@ -74,6 +74,7 @@ pub fn write(out: &mut dyn Write, reports: &[ArchiveReport]) -> io::Result<()> {
             report.archive
         )?;
         archive_tree(report).write(out)?;
+        writeln!(out)?;
     }
     Ok(())
 }
@@ -138,6 +139,16 @@ pub fn archive_tree(report: &ArchiveReport) -> Node {
 /// The tree of one container: checkpointctl's `inspect` tree up to and
 /// including the metadata, without the process parts.
 pub fn container_tree(c: &ContainerReport) -> Node {
+    let mut root = container_head(c);
+    if let Some(metadata) = metadata_node(c) {
+        root.push(metadata);
+    }
+    root
+}
+
+/// The container's name with its facts and sizes, as the first branches of
+/// checkpointctl's tree.
+pub fn container_head(c: &ContainerReport) -> Node {
     let name = if c.container_name.is_empty() {
         "Container"
     } else {
@@ -169,11 +180,12 @@ pub fn container_tree(c: &ContainerReport) -> Node {
         for network in &c.networks {
             for (name, iface) in &network.interfaces {
                 let node = networks.push(Node::leaf(format!("{} ({name})", network.name)));
-                for (label, value) in [
+                let fields = [
                     ("IP", &iface.ip),
                     ("MAC", &iface.mac),
                     ("Gateway", &iface.gateway),
-                ] {
+                ];
+                for (label, value) in fields {
                     if !value.is_empty() {
                         node.push(Node::leaf(format!("{label}: {value}")));
                     }
@@ -181,32 +193,36 @@ pub fn container_tree(c: &ContainerReport) -> Node {
             }
         }
     }
-
     add_sizes(&mut root, c);
+    root
+}
 
+/// Pod, namespace and annotations, when there are any.
+pub fn metadata_node(c: &ContainerReport) -> Option<Node> {
     let meta = &c.metadata;
-    if !meta.pod_name.is_empty()
-        || !meta.kubernetes_namespace.is_empty()
-        || !meta.annotations.is_empty()
+    if meta.pod_name.is_empty()
+        && meta.kubernetes_namespace.is_empty()
+        && meta.annotations.is_empty()
     {
-        let node = root.push(Node::leaf("Metadata"));
-        if !meta.pod_name.is_empty() {
-            node.push(Node::leaf(format!("Pod name: {}", meta.pod_name)));
-        }
-        if !meta.kubernetes_namespace.is_empty() {
-            node.push(Node::leaf(format!(
-                "Kubernetes namespace: {}",
-                meta.kubernetes_namespace
-            )));
-        }
-        if !meta.annotations.is_empty() {
-            let annotations = node.push(Node::leaf("Annotations"));
-            for (key, value) in &meta.annotations {
-                annotations.push(Node::leaf(format!("{key}: {value}")));
-            }
+        return None;
+    }
+    let mut node = Node::leaf("Metadata");
+    if !meta.pod_name.is_empty() {
+        node.push(Node::leaf(format!("Pod name: {}", meta.pod_name)));
+    }
+    if !meta.kubernetes_namespace.is_empty() {
+        node.push(Node::leaf(format!(
+            "Kubernetes namespace: {}",
+            meta.kubernetes_namespace
+        )));
+    }
+    if !meta.annotations.is_empty() {
+        let annotations = node.push(Node::leaf("Annotations"));
+        for (key, value) in &meta.annotations {
+            annotations.push(Node::leaf(format!("{key}: {value}")));
         }
     }
-    root
+    Some(node)
 }
 
 fn add_sizes(root: &mut Node, c: &ContainerReport) {

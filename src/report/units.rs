@@ -21,9 +21,44 @@ pub fn iec(bytes: u64) -> String {
     format!("{:.1} {unit}iB", bytes as f64 / divisor as f64)
 }
 
+/// Format a duration given in microseconds as checkpointctl prints CRIU's
+/// statistics: `µs` below a millisecond, `ms` below a second, else `s`, with
+/// five significant digits and no trailing zeros (`152.98 ms`, `2.41 ms`).
+pub fn micros(us: u64) -> String {
+    let (value, unit) = if us < 1_000 {
+        return format!("{us} µs");
+    } else if us < 1_000_000 {
+        (us as f64 / 1e3, "ms")
+    } else {
+        (us as f64 / 1e6, "s")
+    };
+    let integer_digits = (value.abs().log10().floor() as i32 + 1).max(1);
+    let decimals = usize::try_from(5 - integer_digits).unwrap_or(0);
+    let text = format!("{value:.decimals$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
+    format!("{text} {unit}")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::iec;
+    use super::{iec, micros};
+
+    #[test]
+    fn durations_match_the_reference() {
+        // Values and output of checkpointctl on the real archives.
+        assert_eq!(micros(1962), "1.962 ms");
+        assert_eq!(micros(152_977), "152.98 ms");
+        assert_eq!(micros(2410), "2.41 ms");
+        assert_eq!(micros(250), "250 µs");
+        assert_eq!(micros(101_210), "101.21 ms");
+        assert_eq!(micros(1_000), "1 ms");
+        assert_eq!(micros(12_345_678), "12.346 s");
+        assert_eq!(micros(999_999), "1000 ms");
+    }
 
     #[test]
     fn matches_reference_formatting() {

@@ -2,6 +2,7 @@
 //! every field it prints.
 
 mod errors;
+mod inspect;
 mod show_real;
 mod show_synthetic;
 mod util;
