@@ -123,6 +123,9 @@ pub enum Error {
         /// `""` for a container archive, `"<id>-<name>/"` in a pod archive.
         folder: String,
     },
+    /// Something ckpt recognises but cannot do yet; the text says what.
+    #[error("{0}")]
+    Unsupported(String),
     /// More container folders than any real pod has.
     #[error("more than {0} container folders in the archive")]
     TooManyFolders(usize),

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::archive::input::{ArchiveInput, Source};
 use crate::archive::scan::scan;
+use crate::classify::ArchiveKind;
 use crate::criu::checkpoint::Checkpoint;
 use crate::criu::collect::{CriuCollector, Selection};
 use crate::criu::files::{OpenFile, open_files};
@@ -188,6 +189,15 @@ pub fn inspect(
     let (checkpoints, mut warnings) = collector.finish();
     warnings.extend(report.warnings.iter().cloned());
 
+    let wants_criu = options.ps_tree || options.stats;
+    if report.archive_type == ArchiveKind::Kubelet && wants_criu {
+        return Err(Error::Unsupported(
+            "a kubelet archive keeps each pod's checkpoint in a nested archive \
+             (`<sandbox ID>.tar`), which inspect does not open yet; `show` lists its pods"
+                .to_string(),
+        ));
+    }
+
     let empty = Checkpoint::default();
     let mut containers = Vec::new();
     for container in &report.containers {
@@ -276,9 +286,13 @@ fn inspect_container(
                 .map(|w| w.replace("member `", &format!("member `{prefix}checkpoint/"))),
         );
         let Some(root) = root else {
+            let problem = match &checkpoint.pstree {
+                None => "is missing, so there is no process tree",
+                Some(_) => "holds no process",
+            };
             return Err(Error::BadMember {
                 member: format!("{prefix}checkpoint/pstree.img"),
-                problem: "is missing, so there is no process tree".to_string(),
+                problem: problem.to_string(),
             });
         };
         let root = match options.pid {

@@ -234,7 +234,9 @@ impl CriuCollector {
         let cp = self.checkpoints.entry(folder.to_string()).or_default();
         match name {
             ImageName::Inventory => {
-                cp.inventory = Some(Image::parse(member, bytes, magic::INVENTORY)?.decode_first()?);
+                // Read but not required: nothing in a report depends on it yet.
+                let entries = Image::parse(member, bytes, magic::INVENTORY)?.decode_all()?;
+                cp.inventory = entries.into_iter().next();
             }
             ImageName::Pstree => {
                 cp.pstree = Some(Image::parse(member, bytes, magic::PSTREE)?.decode_all()?);
