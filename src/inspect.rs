@@ -178,10 +178,16 @@ pub fn inspect(
     let mut inventory = Inventory::new();
     let mut collector = CriuCollector::new(options.selection());
     scan(input, &mut [&mut inventory, &mut collector])?;
-
     let again = collector.second_pass();
     if !again.is_empty() {
         read_again(source, &mut collector, again)?;
+    }
+    if let Source::Path(path) = source
+        && collector.has_deferred()
+    {
+        // Pages images skipped in a plain tar file are read by offset now.
+        let file = std::fs::File::open(path).map_err(Error::Open)?;
+        collector.read_deferred(&file)?;
     }
 
     let collected = inventory.finish();

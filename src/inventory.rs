@@ -297,6 +297,7 @@ mod tests {
             kind,
             size,
             index: 0,
+            data_offset: None,
         }
     }
 

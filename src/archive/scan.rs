@@ -60,6 +60,11 @@ pub struct Entry {
     pub size: u64,
     /// Position of the entry in the archive, counting from 0.
     pub index: u64,
+    /// Where the data starts in the file, when the archive is a plain tar
+    /// read from a file: a part may then skip the data during the scan and
+    /// read just the bytes it needs at that offset afterwards. `None` on a
+    /// stream.
+    pub data_offset: Option<u64>,
 }
 
 impl Entry {
@@ -199,7 +204,7 @@ fn walk<R: Read>(
 
     for item in entries {
         let mut tar_entry = item.map_err(|e| classify(e, after(&last)))?;
-        let entry = describe(&tar_entry, summary.entries);
+        let mut entry = describe(&tar_entry, summary.entries);
         summary.entries += 1;
 
         let data_start = tar_entry.raw_file_position();
@@ -211,6 +216,9 @@ fn walk<R: Read>(
             return Err(Error::Truncated {
                 at: Position::Inside(entry.name),
             });
+        }
+        if file_len.is_some() {
+            entry.data_offset = Some(data_start);
         }
 
         wanting.clear();
@@ -293,6 +301,7 @@ fn describe<R: Read>(tar_entry: &tar::Entry<'_, R>, index: u64) -> Entry {
         kind,
         size: tar_entry.size(),
         index,
+        data_offset: None,
     }
 }
 

@@ -26,7 +26,7 @@ use crate::criu::proto::{
     CoreEntry, FdinfoEntry, FileEntry, FsEntry, MmEntry, MntEntry, PagemapEntry, PagemapHead,
     StatsEntry, TaskKobjIdsEntry, TcpStreamEntry, UtsnsEntry,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, Position, Result};
 use crate::members;
 
 /// Largest single CRIU image held in memory. Real ones are far smaller
@@ -134,9 +134,21 @@ enum Pending {
     },
 }
 
+/// A pages image of a plain tar file, to be read by offset after the scan.
+#[derive(Debug)]
+struct Deferred {
+    folder: String,
+    member: String,
+    offset: u64,
+    size: u64,
+    claims: Vec<(u32, Extraction, Extraction)>,
+}
+
 /// The scan part that decodes CRIU images.
 #[derive(Debug, Default)]
 pub struct CriuCollector {
+    /// Pages images of a plain tar file, read after the scan.
+    deferred: Vec<Deferred>,
     selection: Selection,
     checkpoints: BTreeMap<String, Checkpoint>,
     pending: Option<Pending>,
@@ -192,6 +204,58 @@ impl CriuCollector {
     pub fn start_second_pass(&mut self, members: BTreeSet<String>) {
         self.unclaimed.clear();
         self.only = Some(members);
+    }
+
+    /// True when pages images were skipped to be read by offset.
+    pub fn has_deferred(&self) -> bool {
+        !self.deferred.is_empty()
+    }
+
+    /// Read the pages images skipped during the scan of a plain tar file,
+    /// each at its offset in `file`: only the bytes of the argv and
+    /// environment ranges, so time does not grow with the pages' size.
+    pub fn read_deferred(&mut self, file: &std::fs::File) -> Result<()> {
+        use std::os::unix::fs::FileExt;
+        for mut deferred in std::mem::take(&mut self.deferred) {
+            let base = deferred.offset;
+            let mut read_at = |at: u64, buffer: &mut [u8]| file.read_exact_at(buffer, base + at);
+            for (_, args, env) in &mut deferred.claims {
+                for extraction in [args, env] {
+                    extraction
+                        .read_with(deferred.size, &mut read_at)
+                        .map_err(|source| Error::Read {
+                            at: Position::Inside(deferred.member.clone()),
+                            source,
+                        })?;
+                }
+            }
+            self.store_claims(deferred.folder, &deferred.member, deferred.claims);
+        }
+        Ok(())
+    }
+
+    /// Keep what was read from a pages image for each process claiming it.
+    fn store_claims(
+        &mut self,
+        folder: String,
+        member: &str,
+        claims: Vec<(u32, Extraction, Extraction)>,
+    ) {
+        let cp = self.checkpoints.entry(folder).or_default();
+        for (pid, args, env) in claims {
+            for (what, x) in [("command line", &args), ("environment", &env)] {
+                if x.truncated {
+                    self.warnings.push(format!(
+                        "member `{member}`: the {what} of process {pid} is longer than {} \
+                         bytes and was cut",
+                        crate::criu::memory::MAX_RANGE
+                    ));
+                }
+            }
+            let memory = cp.memory.entry(pid).or_default();
+            memory.args = (!args.in_parent).then_some(args.bytes);
+            memory.env = (!env.in_parent).then_some(env.bytes);
+        }
     }
 
     /// Split a member name into its folder and its file name inside that
@@ -361,6 +425,20 @@ impl Part for CriuCollector {
                 }
                 return Ok(Interest::Skip);
             }
+            if let Some(offset) = entry.data_offset {
+                // A plain tar file: skip the image now and read just the
+                // bytes needed at its offset afterwards (read_deferred).
+                let member = entry.name.clone();
+                let size = entry.size;
+                self.deferred.push(Deferred {
+                    folder,
+                    member,
+                    offset,
+                    size,
+                    claims,
+                });
+                return Ok(Interest::Skip);
+            }
             self.pending = Some(Pending::Pages {
                 folder,
                 offset: 0,
@@ -425,21 +503,7 @@ impl Part for CriuCollector {
                 self.decode(&entry.name, &folder, name, &bytes)?;
             }
             Some(Pending::Pages { folder, claims, .. }) => {
-                let cp = self.checkpoints.entry(folder).or_default();
-                for (pid, args, env) in claims {
-                    for (what, x) in [("command line", &args), ("environment", &env)] {
-                        if x.truncated {
-                            self.warnings.push(format!(
-                                "member `{}`: the {what} of process {pid} is longer than {} bytes and was cut",
-                                entry.name,
-                                crate::criu::memory::MAX_RANGE
-                            ));
-                        }
-                    }
-                    let memory = cp.memory.entry(pid).or_default();
-                    memory.args = (!args.in_parent).then_some(args.bytes);
-                    memory.env = (!env.in_parent).then_some(env.bytes);
-                }
+                self.store_claims(folder, &entry.name, claims);
             }
             None => {}
         }

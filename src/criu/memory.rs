@@ -99,6 +99,26 @@ impl Extraction {
     }
 }
 
+impl Extraction {
+    /// Read the planned segments directly, with `read_at(offset, buffer)`
+    /// filling `buffer` from that offset of the pages image, whose size is
+    /// `image_size`. Bytes past the end of the image stay zero, as they do
+    /// when the image is streamed.
+    pub fn read_with(
+        &mut self,
+        image_size: u64,
+        read_at: &mut dyn FnMut(u64, &mut [u8]) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        for &(at, dest, n) in &self.segments {
+            let available = image_size.saturating_sub(at).min(n as u64) as usize;
+            if available > 0 {
+                read_at(at, &mut self.bytes[dest..dest + available])?;
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +191,29 @@ mod tests {
         let mut x = Extraction::plan(&pagemap, 0x5000, 0x5004);
         x.feed(0, &pages);
         assert_eq!(&x.bytes[..], &pages[0x1000..0x1004]);
+    }
+
+    #[test]
+    fn direct_reads_give_what_streaming_gives() {
+        let pagemap = Pagemap {
+            pages_id: 1,
+            entries: vec![run(0x1000, 2, PE_PRESENT), run(0x8000, 1, PE_PRESENT)],
+        };
+        let pages = image(3);
+        let mut streamed = Extraction::plan(&pagemap, 0x1ff0, 0x8010);
+        streamed.feed(0, &pages);
+        let mut direct = Extraction::plan(&pagemap, 0x1ff0, 0x8010);
+        let mut read_at = |at: u64, buf: &mut [u8]| {
+            buf.copy_from_slice(&pages[at as usize..at as usize + buf.len()]);
+            Ok(())
+        };
+        direct.read_with(pages.len() as u64, &mut read_at).unwrap();
+        assert_eq!(direct, streamed);
+
+        // A run pointing past the end of the image reads as zeros.
+        let mut short = Extraction::plan(&pagemap, 0x8000, 0x8010);
+        short.read_with(2 * PAGE_SIZE, &mut read_at).unwrap();
+        assert!(short.bytes.iter().all(|&b| b == 0));
     }
 
     #[test]
