@@ -7,28 +7,17 @@ use ckpt::inspect::{InspectOptions, InspectedArchive, InspectedContainer, inspec
 use ckpt::report::inspect_tree;
 
 use crate::cli::args::{InspectArgs, InspectFormat};
-use crate::cli::{Exit, for_each_source, print_error, print_warning};
+use crate::cli::{Exit, read_each};
 
 /// Inspect every file, print what could be read, and an error line for
 /// each file that could not.
 pub fn run(args: &InspectArgs) -> Result<Exit> {
     let options = options(args);
-    let mut archives: Vec<InspectedArchive> = Vec::new();
-    let exit = for_each_source(&args.files_to_inspect, |source, display| {
-        match inspect(source, display, options) {
-            Ok(archive) => {
-                for warning in &archive.warnings {
-                    print_warning(&format!("{display}: {warning}"));
-                }
-                archives.push(archive);
-                true
-            }
-            Err(err) => {
-                print_error(&format!("{display}: {:#}", anyhow::Error::new(err)));
-                false
-            }
-        }
-    });
+    let (archives, exit) = read_each(
+        &args.files_to_inspect,
+        |source, display| inspect(source, display, options),
+        |archive: &InspectedArchive| &archive.warnings,
+    );
 
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());

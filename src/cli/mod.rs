@@ -57,10 +57,16 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
         .any(|e| e.kind() == io::ErrorKind::BrokenPipe)
 }
 
-/// Call `read` for each path (`-` is standard input, allowed once) with the
-/// source and its display name; `read` returns whether it succeeded. The
-/// exit code is a failure if any did not.
-pub fn for_each_source(paths: &[PathBuf], mut read: impl FnMut(Source<'_>, &str) -> bool) -> Exit {
+/// Read each path (`-` is standard input, allowed once) with `read`, which
+/// gets the source and its display name. Warnings of what was read and
+/// errors of what was not are printed, one line each; the exit code is a
+/// failure if any path failed.
+pub fn read_each<T>(
+    paths: &[PathBuf],
+    mut read: impl FnMut(Source<'_>, &str) -> ckpt::Result<T>,
+    warnings: impl Fn(&T) -> &[String],
+) -> (Vec<T>, Exit) {
+    let mut done = Vec::new();
     let mut exit = Exit::Success;
     let mut stdin_used = false;
     for path in paths {
@@ -76,11 +82,20 @@ pub fn for_each_source(paths: &[PathBuf], mut read: impl FnMut(Source<'_>, &str)
         } else {
             Source::Path(path)
         };
-        if !read(source, &display) {
-            exit = Exit::Failure;
+        match read(source, &display) {
+            Ok(value) => {
+                for warning in warnings(&value) {
+                    print_warning(&format!("{display}: {warning}"));
+                }
+                done.push(value);
+            }
+            Err(err) => {
+                print_error(&format!("{display}: {:#}", anyhow::Error::new(err)));
+                exit = Exit::Failure;
+            }
         }
     }
-    exit
+    (done, exit)
 }
 
 /// Print one error line on stderr.

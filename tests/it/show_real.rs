@@ -2,30 +2,10 @@
 //! for them (`fixtures/real/reference/`).
 
 use std::fs;
-use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::util::{Run, ckpt_in, ckpt_stdin, fixtures, json};
-
-const REAL: &[&str] = &[
-    "minimal.none.tar",
-    "minimal.gzip.tar.gz",
-    "minimal.zstd.tar.zst",
-    "containerd-cri.none.tar",
-    "rich.zstd.tar.zst",
-];
-
-fn real_dir() -> PathBuf {
-    fixtures().join("real")
-}
-
-fn reference(archive: &str, suffix: &str) -> String {
-    let path = real_dir()
-        .join("reference")
-        .join(format!("{archive}.{suffix}"));
-    fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+use crate::util::{REAL, Run, ckpt_in, ckpt_stdin, json, real_dir, reference};
 
 fn show(args: &[&str]) -> Run {
     let run = ckpt_in(Some(&real_dir()), args);

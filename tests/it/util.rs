@@ -9,6 +9,29 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
+/// The real archives copied into `fixtures/real/`, each with what
+/// checkpointctl printed for it in `fixtures/real/reference/`.
+pub const REAL: &[&str] = &[
+    "minimal.none.tar",
+    "minimal.gzip.tar.gz",
+    "minimal.zstd.tar.zst",
+    "containerd-cri.none.tar",
+    "rich.zstd.tar.zst",
+];
+
+/// `fixtures/real/`.
+pub fn real_dir() -> PathBuf {
+    fixtures().join("real")
+}
+
+/// What checkpointctl printed for `archive`: `<archive>.<suffix>`.
+pub fn reference(archive: &str, suffix: &str) -> String {
+    let path = real_dir()
+        .join("reference")
+        .join(format!("{archive}.{suffix}"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 /// What one run of the binary gave.
 pub struct Run {
     pub code: i32,
