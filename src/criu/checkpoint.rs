@@ -136,6 +136,51 @@ impl Checkpoint {
     }
 }
 
+#[cfg(test)]
+impl Checkpoint {
+    /// A checkpoint with one task `pid` named `comm` in `state` (as stored),
+    /// whose fd table `files_id` holds `fds` as `(type, fd, file id)`.
+    pub(crate) fn with_task(
+        pid: u32,
+        comm: &str,
+        state: u32,
+        files_id: u32,
+        fds: &[(i32, u32, u32)],
+    ) -> Checkpoint {
+        use crate::criu::proto::TaskCoreEntry;
+        let tc = TaskCoreEntry {
+            task_state: state,
+            exit_code: 0,
+            comm: comm.as_bytes().to_vec(),
+            stop_signo: None,
+        };
+        let mut cp = Checkpoint::default();
+        cp.cores.insert(
+            pid,
+            CoreEntry {
+                mtype: 1,
+                tc: Some(tc),
+                thread_core: None,
+            },
+        );
+        cp.ids.insert(
+            pid,
+            TaskKobjIdsEntry {
+                files_id,
+                ..Default::default()
+            },
+        );
+        let fdinfo = fds.iter().map(|&(r#type, fd, id)| FdinfoEntry {
+            id,
+            flags: 0,
+            r#type,
+            fd,
+        });
+        cp.fdinfo.insert(files_id, fdinfo.collect());
+        cp
+    }
+}
+
 /// A pagemap entry's page count: field 5 from CRIU 4.2 on, field 2 before.
 pub fn nr_pages(entry: &PagemapEntry) -> u64 {
     entry.nr_pages.unwrap_or(u64::from(entry.compat_nr_pages))

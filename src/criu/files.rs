@@ -156,8 +156,8 @@ fn generic_path(kind: i32, id: u32) -> String {
 mod tests {
     use super::*;
     use crate::criu::proto::{
-        CoreEntry, FdinfoEntry, FifoEntry, FileEntry, FsEntry, InetSkEntry, PipeEntry,
-        RegFileEntry, TaskCoreEntry, TaskKobjIdsEntry, TtyFileEntry, UnixSkEntry,
+        FifoEntry, FileEntry, FsEntry, InetSkEntry, PipeEntry, RegFileEntry, TtyFileEntry,
+        UnixSkEntry,
     };
 
     const PID: u32 = 7;
@@ -167,37 +167,7 @@ mod tests {
     /// `(type, fd, file id)`, the file objects `files`, and cwd 100 / root
     /// 101 (`/srv`, `/`).
     fn checkpoint(state: u32, fds: &[(i32, u32, u32)], files: Vec<FileEntry>) -> Checkpoint {
-        let mut cp = Checkpoint::default();
-        cp.cores.insert(
-            PID,
-            CoreEntry {
-                mtype: 1,
-                tc: Some(TaskCoreEntry {
-                    task_state: state,
-                    exit_code: 0,
-                    comm: b"app".to_vec(),
-                    stop_signo: None,
-                }),
-                thread_core: None,
-            },
-        );
-        cp.ids.insert(
-            PID,
-            TaskKobjIdsEntry {
-                files_id: FILES_ID,
-                ..Default::default()
-            },
-        );
-        let fdinfo = fds
-            .iter()
-            .map(|&(r#type, fd, id)| FdinfoEntry {
-                id,
-                flags: 0,
-                r#type,
-                fd,
-            })
-            .collect();
-        cp.fdinfo.insert(FILES_ID, fdinfo);
+        let mut cp = Checkpoint::with_task(PID, "app", state, FILES_ID, fds);
         for file in files.into_iter().chain([reg(100, "/srv"), reg(101, "/")]) {
             cp.files.insert(file.id, file);
         }

@@ -322,9 +322,7 @@ fn socket_type_name(t: u32) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::criu::proto::{
-        CoreEntry, FileEntry, NetlinkSkEntry, PacketSockEntry, TaskCoreEntry, TaskKobjIdsEntry,
-    };
+    use crate::criu::proto::{FileEntry, NetlinkSkEntry, PacketSockEntry};
 
     const PID: u32 = 9;
     const FILES_ID: u32 = 4;
@@ -341,38 +339,14 @@ mod tests {
     /// A checkpoint whose task `PID`, in `state`, has the file objects
     /// `files` open as fds 0, 1, … in that order.
     fn checkpoint(state: u32, files: Vec<FileEntry>) -> Checkpoint {
-        let mut cp = Checkpoint::default();
-        cp.cores.insert(
-            PID,
-            CoreEntry {
-                mtype: 1,
-                tc: Some(TaskCoreEntry {
-                    task_state: state,
-                    exit_code: 0,
-                    comm: b"nc".to_vec(),
-                    stop_signo: None,
-                }),
-                thread_core: None,
-            },
-        );
-        cp.ids.insert(
-            PID,
-            TaskKobjIdsEntry {
-                files_id: FILES_ID,
-                ..Default::default()
-            },
-        );
-        let mut fdinfo = Vec::new();
-        for (fd, file) in (0..).zip(files) {
-            fdinfo.push(FdinfoEntry {
-                id: file.id,
-                flags: 0,
-                r#type: file.r#type,
-                fd,
-            });
+        let fds: Vec<(i32, u32, u32)> = (0..)
+            .zip(&files)
+            .map(|(fd, file)| (file.r#type, fd, file.id))
+            .collect();
+        let mut cp = Checkpoint::with_task(PID, "nc", state, FILES_ID, &fds);
+        for file in files {
             cp.files.insert(file.id, file);
         }
-        cp.fdinfo.insert(FILES_ID, fdinfo);
         cp
     }
 
