@@ -7,13 +7,19 @@
 //! pages, the rootfs diff) are generated while they are written, so a
 //! multi-GiB archive needs no memory.
 //!
-//! The CRIU images it writes carry the right header magics but no entries:
-//! they are valid, empty images. Their sizes, names and layout are what
-//! `show` reads; decoding commands need richer images than these.
+//! By default the CRIU images it writes carry the right header magics but
+//! no entries: they are valid, empty images, whose sizes, names and layout
+//! are what `show` reads. With [`ContainerFixture::criu`] set, it writes
+//! real images with entries instead, for the decoding commands (see
+//! [`criu`]).
 
 use std::io::{self, Read, Write};
 
 use crate::archive::compression::Compression;
+
+pub mod criu;
+
+pub use criu::{CriuFixture, FdFixture, ProcessFixture};
 
 /// Size of a memory page in the pages images.
 pub const PAGE: u64 = 4096;
@@ -77,6 +83,10 @@ pub struct ContainerFixture {
     pub spec_override: Option<Vec<u8>>,
     /// Replace config.dump with these bytes.
     pub config_override: Option<Vec<u8>>,
+    /// Write real CRIU images with entries, as described, instead of empty
+    /// ones; `processes`, `pages_per_process` and `extra_images` are then
+    /// not used.
+    pub criu: Option<CriuFixture>,
 }
 
 impl ContainerFixture {
@@ -122,6 +132,7 @@ impl ContainerFixture {
             without_checkpoint: false,
             spec_override: None,
             config_override: None,
+            criu: None,
         }
     }
 
@@ -244,47 +255,29 @@ impl ContainerFixture {
                 append(tar, &p("container.log"), b"")?;
             }
         }
-        append(
-            tar,
-            &p("stats-dump"),
-            &image_header(SERVICE_MAGIC, STATS_MAGIC),
-        )?;
+        let criu = self.criu.as_ref().map(|c| c.members(self.gpu_pages));
+        match &criu {
+            Some(members) => {
+                if let Some(stats) = &members.stats {
+                    stats.append(tar, &p("stats-dump"))?;
+                }
+            }
+            None => append(
+                tar,
+                &p("stats-dump"),
+                &image_header(SERVICE_MAGIC, STATS_MAGIC),
+            )?,
+        }
 
         if !self.without_checkpoint {
             append_dir(tar, &p("checkpoint/"))?;
-            append(
-                tar,
-                &p("checkpoint/inventory.img"),
-                &INVENTORY_MAGIC.to_le_bytes(),
-            )?;
-            append(
-                tar,
-                &p("checkpoint/pstree.img"),
-                &image_header(COMMON_MAGIC, PSTREE_MAGIC),
-            )?;
-            for pid in 1..=self.processes {
-                for (kind, magic) in [
-                    ("core", CORE_MAGIC),
-                    ("mm", MM_MAGIC),
-                    ("pagemap", PAGEMAP_MAGIC),
-                ] {
-                    let name = p(&format!("checkpoint/{kind}-{pid}.img"));
-                    append(tar, &name, &image_header(COMMON_MAGIC, magic))?;
+            match &criu {
+                Some(members) => {
+                    for (name, body) in &members.checkpoint {
+                        body.append(tar, &p(name))?;
+                    }
                 }
-                let pages = p(&format!("checkpoint/pages-{pid}.img"));
-                append_generated(tar, &pages, self.pages_per_process, u64::from(pid))?;
-            }
-            if self.gpu_pages > 0 {
-                append_generated(
-                    tar,
-                    &p("checkpoint/amdgpu-pages-1-0.img"),
-                    self.gpu_pages,
-                    99,
-                )?;
-            }
-            for i in 0..self.extra_images {
-                let name = p(&format!("checkpoint/fdinfo-{}.img", i + 2));
-                append(tar, &name, &image_header(COMMON_MAGIC, FDINFO_MAGIC))?;
+                None => self.write_empty_images(tar, &p)?,
             }
         }
 
@@ -324,6 +317,49 @@ impl ContainerFixture {
                 volume.len(),
                 volume.into_reader(),
             )?;
+        }
+        Ok(())
+    }
+
+    /// The CRIU images of the default layout: valid, but without entries.
+    fn write_empty_images<W: Write>(
+        &self,
+        tar: &mut tar::Builder<W>,
+        p: &dyn Fn(&str) -> String,
+    ) -> io::Result<()> {
+        append(
+            tar,
+            &p("checkpoint/inventory.img"),
+            &INVENTORY_MAGIC.to_le_bytes(),
+        )?;
+        append(
+            tar,
+            &p("checkpoint/pstree.img"),
+            &image_header(COMMON_MAGIC, PSTREE_MAGIC),
+        )?;
+        for pid in 1..=self.processes {
+            for (kind, magic) in [
+                ("core", CORE_MAGIC),
+                ("mm", MM_MAGIC),
+                ("pagemap", PAGEMAP_MAGIC),
+            ] {
+                let name = p(&format!("checkpoint/{kind}-{pid}.img"));
+                append(tar, &name, &image_header(COMMON_MAGIC, magic))?;
+            }
+            let pages = p(&format!("checkpoint/pages-{pid}.img"));
+            append_generated(tar, &pages, self.pages_per_process, u64::from(pid))?;
+        }
+        if self.gpu_pages > 0 {
+            append_generated(
+                tar,
+                &p("checkpoint/amdgpu-pages-1-0.img"),
+                self.gpu_pages,
+                99,
+            )?;
+        }
+        for i in 0..self.extra_images {
+            let name = p(&format!("checkpoint/fdinfo-{}.img", i + 2));
+            append(tar, &name, &image_header(COMMON_MAGIC, FDINFO_MAGIC))?;
         }
         Ok(())
     }

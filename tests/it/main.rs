@@ -3,6 +3,7 @@
 
 mod errors;
 mod inspect;
+mod inspect_synthetic;
 mod show_real;
 mod show_synthetic;
 mod util;
