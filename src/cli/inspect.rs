@@ -27,7 +27,8 @@ pub fn run(args: &InspectArgs) -> Result<Exit> {
             if !archives.is_empty() {
                 let all: Vec<&InspectedContainer> =
                     archives.iter().flat_map(|a| &a.containers).collect();
-                serde_json::to_writer_pretty(&mut out, &all)?;
+                // As an io::Error, a closed pipe is recognised as one.
+                serde_json::to_writer_pretty(&mut out, &all).map_err(io::Error::from)?;
                 writeln!(out)?;
             }
         }

@@ -19,9 +19,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use prost::Message;
 
 use crate::archive::scan::{Entry, EntryKind, Interest, Part};
-use crate::criu::checkpoint::{Checkpoint, Pagemap};
-use crate::criu::image::{Image, magic};
-use crate::criu::memory::Extraction;
+use crate::criu::checkpoint::{Checkpoint, PE_PRESENT, Pagemap, flags};
+use crate::criu::image::{Image, decode_entry, magic};
+use crate::criu::memory::{Extraction, page_size};
 use crate::criu::proto::{
     CoreEntry, FdinfoEntry, FileEntry, FsEntry, MmEntry, MntEntry, PagemapEntry, PagemapHead,
     StatsEntry, TaskKobjIdsEntry, TcpStreamEntry, UtsnsEntry,
@@ -153,6 +153,8 @@ pub struct CriuCollector {
     checkpoints: BTreeMap<String, Checkpoint>,
     pending: Option<Pending>,
     budget_used: u64,
+    /// Pages images seen, by folder.
+    seen_pages: BTreeMap<String, BTreeSet<u32>>,
     /// Pages images no pagemap had claimed when they passed, by folder.
     unclaimed: BTreeMap<String, BTreeSet<u32>>,
     /// In a second pass: the only pages members to read.
@@ -172,8 +174,34 @@ impl CriuCollector {
 
     /// The decoded checkpoints by folder (`""` for the archive root), and
     /// the warnings.
-    pub fn finish(self) -> (BTreeMap<String, Checkpoint>, Vec<String>) {
+    pub fn finish(mut self) -> (BTreeMap<String, Checkpoint>, Vec<String>) {
+        if self.selection.memory {
+            self.warn_missing_pages();
+        }
         (self.checkpoints, self.warnings)
+    }
+
+    /// A process of the dump whose pagemap names a pages image the archive
+    /// does not hold has no command line or environment to show: say why.
+    fn warn_missing_pages(&mut self) {
+        let no_pages = BTreeSet::new();
+        for (folder, checkpoint) in &self.checkpoints {
+            let seen = self.seen_pages.get(folder).unwrap_or(&no_pages);
+            for pid in checkpoint.pids() {
+                let Some(pagemap) = checkpoint.pagemaps.get(&pid) else {
+                    continue;
+                };
+                let stored = pagemap.entries.iter().any(|e| flags(e) & PE_PRESENT != 0);
+                if stored && !seen.contains(&pagemap.pages_id) {
+                    self.warnings.push(format!(
+                        "member `{}pages-{}.img` is missing: the command line and environment \
+                         of process {pid} cannot be read",
+                        checkpoint_dir(folder),
+                        pagemap.pages_id
+                    ));
+                }
+            }
+        }
     }
 
     /// Pages members that passed before the pagemap naming them, and that a
@@ -272,7 +300,12 @@ impl CriuCollector {
         (!file.contains('/')).then_some((folder, file))
     }
 
-    fn claim_pages(&mut self, folder: &str, pages_id: u32) -> Vec<(u32, Extraction, Extraction)> {
+    fn claim_pages(
+        &mut self,
+        folder: &str,
+        pages_id: u32,
+        image_size: u64,
+    ) -> Vec<(u32, Extraction, Extraction)> {
         let Some(checkpoint) = self.checkpoints.get(folder) else {
             return Vec::new();
         };
@@ -287,8 +320,9 @@ impl CriuCollector {
             let Some(mm) = checkpoint.mms.get(&pid) else {
                 continue;
             };
-            let args = Extraction::plan(pagemap, mm.mm_arg_start, mm.mm_arg_end);
-            let env = Extraction::plan(pagemap, mm.mm_env_start, mm.mm_env_end);
+            let page = page_size(pagemap, image_size);
+            let args = Extraction::plan(pagemap, mm.mm_arg_start, mm.mm_arg_end, page);
+            let env = Extraction::plan(pagemap, mm.mm_env_start, mm.mm_env_end, page);
             claims.push((pid, args, env));
         }
         claims
@@ -351,16 +385,14 @@ impl CriuCollector {
             }
             ImageName::Pagemap(pid) => {
                 let image = Image::parse(member, bytes, magic::PAGEMAP)?;
-                let mut entries = image.entries();
-                let head = match entries.next() {
-                    Some(head) => PagemapHead::decode(head?).map_err(|e| bad(member, &e))?,
+                let mut entries = image.entries().enumerate();
+                let head: PagemapHead = match entries.next() {
+                    Some((i, head)) => decode_entry(member, i, head?)?,
                     None => return Err(bad(member, &"holds no pagemap head")),
                 };
                 let runs = entries
-                    .map(|e| {
-                        e.and_then(|b| PagemapEntry::decode(b).map_err(|err| bad(member, &err)))
-                    })
-                    .collect::<Result<Vec<_>>>()?;
+                    .map(|(i, run)| run.and_then(|bytes| decode_entry(member, i, bytes)))
+                    .collect::<Result<Vec<PagemapEntry>>>()?;
                 cp.pagemaps.insert(
                     pid,
                     Pagemap {
@@ -415,7 +447,11 @@ impl Part for CriuCollector {
         let folder = folder.to_string();
 
         if let ImageName::Pages(pages_id) = name {
-            let claims = self.claim_pages(&folder, pages_id);
+            self.seen_pages
+                .entry(folder.clone())
+                .or_default()
+                .insert(pages_id);
+            let claims = self.claim_pages(&folder, pages_id, entry.size);
             if claims
                 .iter()
                 .all(|(_, args, env)| args.is_empty() && env.is_empty())

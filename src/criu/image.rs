@@ -78,7 +78,7 @@ impl<'a> Image<'a> {
     pub fn decode_all<M: Message + Default>(&self) -> Result<Vec<M>> {
         self.entries()
             .enumerate()
-            .map(|(i, entry)| entry.and_then(|bytes| decode(self.member, i, bytes)))
+            .map(|(i, entry)| entry.and_then(|bytes| decode_entry(self.member, i, bytes)))
             .collect()
     }
 
@@ -87,7 +87,7 @@ impl<'a> Image<'a> {
     /// looked at.
     pub fn decode_first<M: Message + Default>(&self) -> Result<M> {
         match self.entries().next() {
-            Some(entry) => decode(self.member, 0, entry?),
+            Some(entry) => decode_entry(self.member, 0, entry?),
             None => Err(bad(self.member, "holds no entry")),
         }
     }
@@ -130,7 +130,8 @@ impl<'a> Iterator for Entries<'a> {
     }
 }
 
-fn decode<M: Message + Default>(member: &str, index: usize, bytes: &[u8]) -> Result<M> {
+/// Decode entry number `index` of image `member`.
+pub fn decode_entry<M: Message + Default>(member: &str, index: usize, bytes: &[u8]) -> Result<M> {
     M::decode(bytes).map_err(|err| bad(member, &format!("entry {index} does not decode: {err}")))
 }
 

@@ -10,12 +10,29 @@
 
 use crate::criu::checkpoint::{PE_PRESENT, Pagemap, flags, nr_pages};
 
-/// Page size of the dump. CRIU does not record it; every x86_64 dump uses
-/// 4 KiB pages.
-// TODO: infer the page size of aarch64 dumps (16 or 64 KiB pages) from the
-// pages image size divided by the present page count; until then such dumps
-// read wrong bytes for argv and environment.
+/// Page size assumed when the pages image cannot tell: every x86_64 dump
+/// uses 4 KiB pages.
 pub const PAGE_SIZE: u64 = 4096;
+
+/// The page size of a dump, which CRIU does not record: the pages image
+/// holds exactly the present pages of its pagemap, so its size divided by
+/// their count is the page size (aarch64 kernels use 4, 16 or 64 KiB). When
+/// that gives no power of two from 4 KiB to 64 KiB, [`PAGE_SIZE`].
+pub fn page_size(pagemap: &Pagemap, image_size: u64) -> u64 {
+    let present: u64 = pagemap
+        .entries
+        .iter()
+        .filter(|e| flags(e) & PE_PRESENT != 0)
+        .map(nr_pages)
+        .fold(0, u64::saturating_add);
+    if present == 0 || !image_size.is_multiple_of(present) {
+        return PAGE_SIZE;
+    }
+    match image_size / present {
+        size @ (4096 | 16384 | 65536) => size,
+        _ => PAGE_SIZE,
+    }
+}
 
 /// Largest range read from memory (argv or environment). Linux limits both
 /// together to a quarter of the stack limit, 2 MiB by default; 4 MiB leaves
@@ -37,8 +54,9 @@ pub struct Extraction {
 }
 
 impl Extraction {
-    /// Plan the read of `[start, end)` through `pagemap`.
-    pub fn plan(pagemap: &Pagemap, start: u64, end: u64) -> Extraction {
+    /// Plan the read of `[start, end)` through `pagemap`, whose pages are
+    /// `page_size` bytes.
+    pub fn plan(pagemap: &Pagemap, start: u64, end: u64, page_size: u64) -> Extraction {
         let wanted_end = end.max(start);
         let truncated = wanted_end - start > MAX_RANGE;
         let end = wanted_end.min(start.saturating_add(MAX_RANGE));
@@ -48,7 +66,7 @@ impl Extraction {
         let mut image_offset = 0u64;
 
         for entry in &pagemap.entries {
-            let run = nr_pages(entry).saturating_mul(PAGE_SIZE);
+            let run = nr_pages(entry).saturating_mul(page_size);
             let run_start = entry.vaddr;
             let run_end = run_start.saturating_add(run);
             let present = flags(entry) & PE_PRESENT != 0;
@@ -150,7 +168,7 @@ mod tests {
             entries: vec![run(0x1000, 2, PE_PRESENT), run(0x8000, 1, PE_PRESENT | 2)],
         };
         let pages = image(3);
-        let mut x = Extraction::plan(&pagemap, 0x2ff0, 0x8010);
+        let mut x = Extraction::plan(&pagemap, 0x2ff0, 0x8010, PAGE_SIZE);
         for (i, chunk) in pages.chunks(1000).enumerate() {
             x.feed(i as u64 * 1000, chunk);
         }
@@ -169,11 +187,11 @@ mod tests {
             entries: vec![run(0x1000, 4, PE_PARENT), run(0x9000, 1, PE_PRESENT)],
         };
         let pages = image(1);
-        let mut x = Extraction::plan(&pagemap, 0x9000, 0x9010);
+        let mut x = Extraction::plan(&pagemap, 0x9000, 0x9010, PAGE_SIZE);
         x.feed(0, &pages);
         assert_eq!(&x.bytes[..], &pages[..16]);
 
-        let from_parent = Extraction::plan(&pagemap, 0x1000, 0x1010);
+        let from_parent = Extraction::plan(&pagemap, 0x1000, 0x1010, PAGE_SIZE);
         assert!(from_parent.in_parent && from_parent.is_empty());
     }
 
@@ -188,7 +206,7 @@ mod tests {
             entries: vec![old, run(0x5000, 1, PE_PRESENT)],
         };
         let pages = image(2);
-        let mut x = Extraction::plan(&pagemap, 0x5000, 0x5004);
+        let mut x = Extraction::plan(&pagemap, 0x5000, 0x5004, PAGE_SIZE);
         x.feed(0, &pages);
         assert_eq!(&x.bytes[..], &pages[0x1000..0x1004]);
     }
@@ -200,9 +218,9 @@ mod tests {
             entries: vec![run(0x1000, 2, PE_PRESENT), run(0x8000, 1, PE_PRESENT)],
         };
         let pages = image(3);
-        let mut streamed = Extraction::plan(&pagemap, 0x1ff0, 0x8010);
+        let mut streamed = Extraction::plan(&pagemap, 0x1ff0, 0x8010, PAGE_SIZE);
         streamed.feed(0, &pages);
-        let mut direct = Extraction::plan(&pagemap, 0x1ff0, 0x8010);
+        let mut direct = Extraction::plan(&pagemap, 0x1ff0, 0x8010, PAGE_SIZE);
         let mut read_at = |at: u64, buf: &mut [u8]| {
             buf.copy_from_slice(&pages[at as usize..at as usize + buf.len()]);
             Ok(())
@@ -211,9 +229,24 @@ mod tests {
         assert_eq!(direct, streamed);
 
         // A run pointing past the end of the image reads as zeros.
-        let mut short = Extraction::plan(&pagemap, 0x8000, 0x8010);
+        let mut short = Extraction::plan(&pagemap, 0x8000, 0x8010, PAGE_SIZE);
         short.read_with(2 * PAGE_SIZE, &mut read_at).unwrap();
         assert!(short.bytes.iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn page_size_comes_from_the_image_size() {
+        let pagemap = Pagemap {
+            pages_id: 1,
+            entries: vec![run(0x10000, 2, PE_PRESENT), run(0x40000, 3, PE_PARENT)],
+        };
+        assert_eq!(page_size(&pagemap, 2 * 16384), 16384);
+        assert_eq!(page_size(&pagemap, 2 * 4096), 4096);
+        assert_eq!(page_size(&pagemap, 2 * 65536), 65536);
+        // Odd sizes and empty pagemaps fall back to 4 KiB.
+        assert_eq!(page_size(&pagemap, 2 * 8192 + 2), PAGE_SIZE);
+        assert_eq!(page_size(&pagemap, 2 * 8192), PAGE_SIZE);
+        assert_eq!(page_size(&Pagemap::default(), 0), PAGE_SIZE);
     }
 
     #[test]
@@ -222,10 +255,10 @@ mod tests {
             pages_id: 1,
             entries: vec![run(0, 1, PE_PRESENT)],
         };
-        let x = Extraction::plan(&pagemap, 0, u64::MAX);
+        let x = Extraction::plan(&pagemap, 0, u64::MAX, PAGE_SIZE);
         assert!(x.truncated);
         assert_eq!(x.bytes.len() as u64, MAX_RANGE);
-        let y = Extraction::plan(&pagemap, 0x5000, 0x1000);
+        let y = Extraction::plan(&pagemap, 0x5000, 0x1000, PAGE_SIZE);
         assert!(y.bytes.is_empty());
     }
 }

@@ -83,7 +83,14 @@ pub fn tree(checkpoint: &Checkpoint, options: TreeOptions) -> (Option<ProcessNod
         if entry.pid == root.pid {
             continue;
         }
-        let parent = if pids.contains(&entry.ppid) && entry.ppid != entry.pid {
+        let parent = if entry.ppid == entry.pid {
+            warnings.push(format!(
+                "member `pstree.img`: process {} names itself as its parent; \
+                 it is shown under the root",
+                entry.pid
+            ));
+            root.pid
+        } else if pids.contains(&entry.ppid) {
             entry.ppid
         } else {
             warnings.push(format!(
@@ -105,12 +112,39 @@ pub fn tree(checkpoint: &Checkpoint, options: TreeOptions) -> (Option<ProcessNod
         &mut visited,
         &mut warnings,
     );
-    for pid in pids.difference(&visited) {
-        warnings.push(format!(
-            "member `pstree.img`: process {pid} is in a cycle of parents and is not shown"
-        ));
+    let parents: BTreeMap<u32, u32> = entries.iter().map(|e| (e.pid, e.ppid)).collect();
+    for &pid in pids.difference(&visited) {
+        warnings.push(unshown(checkpoint, pid, &parents, &visited));
     }
     (Some(node), warnings)
+}
+
+/// Why `pid` is not in the tree: below a process without resources (whose
+/// children checkpointctl does not show either), or in a cycle of parents.
+fn unshown(
+    checkpoint: &Checkpoint,
+    pid: u32,
+    parents: &BTreeMap<u32, u32>,
+    shown: &BTreeSet<u32>,
+) -> String {
+    let mut current = pid;
+    // At most one step per process: more means a cycle.
+    for _ in 0..parents.len() {
+        let Some(&parent) = parents.get(&current) else {
+            break;
+        };
+        if shown.contains(&parent) {
+            let state = checkpoint
+                .task(parent)
+                .map_or("Unknown", |(_, state)| state.name());
+            return format!(
+                "member `pstree.img`: process {pid} is below process {parent}, which is \
+                 {state}, so it is not shown (nothing below such a process is)"
+            );
+        }
+        current = parent;
+    }
+    format!("member `pstree.img`: process {pid} is in a cycle of parents and is not shown")
 }
 
 fn build(
@@ -122,14 +156,17 @@ fn build(
     warnings: &mut Vec<String>,
 ) -> ProcessNode {
     visited.insert(pid);
-    let (command, state) = checkpoint.task(pid).unwrap_or_else(|| {
+    let task = checkpoint.task(pid);
+    if task.is_none() {
         warnings.push(format!(
-            "member `core-{pid}.img` is missing; process {pid} has no name"
+            "member `core-{pid}.img` is missing: process {pid} has no name or state"
         ));
-        (String::new(), TaskState::Unknown(0))
-    });
+    }
+    // Without a core image the state is unknown; show what the other
+    // images hold rather than hide the process's files and children.
+    let has_resources = task.as_ref().is_none_or(|(_, state)| state.has_resources());
+    let (command, state) = task.unwrap_or((String::new(), TaskState::Unknown(0)));
     let memory = checkpoint.memory.get(&pid);
-    let has_resources = state.has_resources();
 
     let cmdline = (options.cmdline && has_resources)
         .then(|| memory.and_then(|m| m.args.as_deref()).map(cmdline))
@@ -295,6 +332,34 @@ mod tests {
                 .any(|w| w.contains("process 6 is in a cycle"))
         );
         assert!(root.find(6).is_none());
+    }
+
+    #[test]
+    fn children_of_a_dead_process_are_said_to_be_hidden() {
+        let cp = checkpoint(&[(1, 0, 1), (7, 1, 2), (8, 7, 1), (9, 9, 1)]);
+        let (root, warnings) = tree(&cp, TreeOptions::default());
+        assert!(root.unwrap().find(8).is_none());
+        let said = |text: &str| warnings.iter().any(|w| w.contains(text));
+        assert!(
+            said("process 8 is below process 7, which is Dead"),
+            "{warnings:?}"
+        );
+        assert!(said("process 9 names itself as its parent"), "{warnings:?}");
+    }
+
+    #[test]
+    fn missing_core_image_hides_nothing() {
+        let mut cp = checkpoint(&[(1, 0, 1), (5, 1, 1), (6, 5, 1)]);
+        cp.cores.remove(&5);
+        let (root, warnings) = tree(&cp, TreeOptions::default());
+        let five = root.as_ref().unwrap().find(5).unwrap();
+        assert_eq!(five.task_state, "Unknown");
+        assert_eq!(five.children[0].pid, 6);
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("`core-5.img` is missing"))
+        );
     }
 
     #[test]
