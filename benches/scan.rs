@@ -14,6 +14,9 @@
 //! one criterion group, so its lines can be compared directly:
 //!
 //! - `ckpt_show`: `ckpt::show` on the archive, the whole scan and report;
+//! - `ckpt_inspect_all`: `inspect --all` (process tree, argv and environment
+//!   read from the pages, files, sockets, statistics, mounts), which must
+//!   stay close to `ckpt_show`;
 //! - `read_loop` / `flate2_multigz` / `zstd_decoder`: the file read to the
 //!   end, decompressed when it is compressed, into `io::sink`;
 //! - `gnu_tar_list`: `tar -tf` (with `-z` or `--zstd`), output discarded;
@@ -32,7 +35,8 @@ use std::time::Duration;
 
 use ckpt::archive::compression::Compression;
 use ckpt::archive::input::Source;
-use ckpt::fixture::{ArchiveFixture, ContainerFixture, FixtureEngine};
+use ckpt::fixture::{ArchiveFixture, ContainerFixture};
+use ckpt::inspect::{InspectOptions, inspect};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput};
 use criterion::{criterion_group, criterion_main};
@@ -77,13 +81,11 @@ const EXTRA_IMAGES: u32 = 2000;
 
 impl Shape {
     fn fixture(&self) -> ArchiveFixture {
-        // Podman streams its rootfs diff into the archive; containerd's is
-        // gzipped in memory first, which a 300 MiB diff does not need.
-        let mut container = ContainerFixture::new(FixtureEngine::Podman, "bench");
-        container.processes = PROCESSES;
-        container.pages_per_process = self.pages_per_process;
-        container.rootfs_file = Some(self.rootfs_file);
-        container.extra_images = EXTRA_IMAGES;
+        // Real CRIU images, so that `inspect` has processes, memory, files
+        // and sockets to decode; a Podman layout, whose rootfs diff is
+        // streamed into the archive (containerd's is gzipped in memory).
+        let pages = u64::from(PROCESSES) * self.pages_per_process;
+        let container = ContainerFixture::large(PROCESSES, pages, self.rootfs_file, EXTRA_IMAGES);
         ArchiveFixture::Container(Box::new(container))
     }
 }
@@ -231,6 +233,19 @@ fn show(archive: &Archive) {
     black_box(report);
 }
 
+fn inspect_all(archive: &Archive) {
+    let inspected = inspect(Source::Path(&archive.path), "bench", InspectOptions::all())
+        .expect("inspect reads a bench archive without error");
+    let tree = inspected.containers[0].process_tree.as_ref();
+    let cmdline = tree.and_then(|root| root.cmdline.as_deref());
+    assert_eq!(
+        cmdline,
+        Some("/bin/sh /app/run.sh "),
+        "argv was read from the pages"
+    );
+    black_box(inspected);
+}
+
 fn read_all(archive: &Archive) {
     let stream = open_stream(&archive.path, archive.compression).expect("the archive opens");
     let n = drain(stream).expect("the archive reads to its end");
@@ -316,6 +331,7 @@ fn bench_archive(c: &mut Criterion, archive: &Archive, small: Option<&Archive>) 
     let mut group = c.benchmark_group(label);
     configure(&mut group, archive.tar_len);
     group.bench_function("ckpt_show", |b| b.iter(|| show(archive)));
+    group.bench_function("ckpt_inspect_all", |b| b.iter(|| inspect_all(archive)));
     group.bench_function(baseline, |b| b.iter(|| read_all(archive)));
     if with_tar {
         group.bench_function("gnu_tar_list", |b| {

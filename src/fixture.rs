@@ -90,6 +90,35 @@ pub struct ContainerFixture {
 }
 
 impl ContainerFixture {
+    /// A large, realistic Podman container for measurements: real CRIU
+    /// images for `processes` processes ([`CriuFixture::large`]) sharing
+    /// `pages` bytes of memory pages, a rootfs diff holding one file of
+    /// `rootfs_file` bytes, and `small_images` extra small members in
+    /// `checkpoint/` (real dumps have a few per process, and one per tmpfs
+    /// mount; large containers have thousands).
+    pub fn large(
+        processes: u32,
+        pages: u64,
+        rootfs_file: u64,
+        small_images: u32,
+    ) -> ContainerFixture {
+        let mut criu = CriuFixture::large(processes, pages / u64::from(processes.max(1)));
+        for i in 0..small_images {
+            // An empty gzip stream, as CRIU's tmpfs images are gzip tarballs.
+            let empty_gzip = vec![
+                0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            ];
+            criu.overrides.insert(
+                format!("checkpoint/tmpfs-dev-{i}.tar.gz.img"),
+                Some(empty_gzip),
+            );
+        }
+        let mut container = ContainerFixture::new(FixtureEngine::Podman, "large");
+        container.criu = Some(criu);
+        container.rootfs_file = Some(rootfs_file);
+        container
+    }
+
     /// A container with the given engine and name, small defaults for the
     /// rest, and an ID derived from the name.
     pub fn new(engine: FixtureEngine, name: &str) -> ContainerFixture {
