@@ -235,7 +235,7 @@ impl ContainerFixture {
             "hostname": self.name,
             "mounts": [
                 {"destination": "/proc", "type": "proc", "source": "proc"},
-                {"destination": "/data", "type": "bind", "source": "/srv/data", "options": ["rbind"]}
+                {"destination": "/data", "type": "bind", "source": "/mnt/appdata", "options": ["rbind"]}
             ],
             "annotations": self.annotations(),
             "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "network"}]}
