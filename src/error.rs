@@ -78,6 +78,10 @@ pub enum Error {
         source: io::Error,
     },
 
+    /// Writing the output failed (a closed pipe, a full disk).
+    #[error("cannot write the output")]
+    Write(#[source] io::Error),
+
     // Members.
     /// A member that is read into memory is larger than its cap.
     #[error("member `{member}` is {size} bytes, over the {cap}-byte limit for this member")]
@@ -129,6 +133,12 @@ pub enum Error {
     /// More container folders than any real pod has.
     #[error("more than {0} container folders in the archive")]
     TooManyFolders(usize),
+    /// A tar archive whose root members make it no kind of checkpoint.
+    #[error(
+        "not a checkpoint archive: its root has none of `config.dump`, `pod.dump`, \
+         `pod.options`, `checkpointed.pods`, or a mix of them no engine writes"
+    )]
+    NotCheckpoint,
 }
 
 /// Where in the archive a stream-level error happened, by member.

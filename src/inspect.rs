@@ -76,6 +76,7 @@ impl InspectOptions {
         Selection {
             processes: self.ps_tree,
             memory: self.cmdline || self.environment,
+            memory_maps: false,
             files: self.files,
             sockets: self.sockets,
             stats: self.stats,

@@ -10,6 +10,10 @@
 //! (`<container ID>-<name>/`). Whether an archive is a pod archive is known
 //! only at the end of the scan, so every member one folder deep is also
 //! filed under that folder; the report then uses the root or the folders.
+//!
+//! `list` needs only the root's `config.dump` and `spec.dump` of each of
+//! many archives, so [`Inventory::until_root_metadata`] makes an inventory
+//! that reports itself done, and so stops the scan, once both are read.
 
 use std::collections::BTreeMap;
 
@@ -98,12 +102,28 @@ pub struct Inventory {
     /// The member being buffered: its folder, kind and bytes so far.
     pending: Option<(String, MetadataMember, Vec<u8>)>,
     budget_used: u64,
+    /// Done as soon as the root's `config.dump` and `spec.dump` are read.
+    until_root_metadata: bool,
 }
 
 impl Inventory {
     /// A new, empty inventory.
     pub fn new() -> Self {
         Inventory::default()
+    }
+
+    /// An inventory that is done as soon as the archive root's
+    /// `config.dump` and `spec.dump` have both been deserialized, which is
+    /// all a container's engine facts come from. The scan then stops
+    /// without reading the rest: sizes stay partial, a later copy of either
+    /// member is not seen, and members that would make the archive a pod or
+    /// kubelet one after all are not looked for. Pod and kubelet archives,
+    /// which have no root `config.dump`, are still read to the end.
+    pub fn until_root_metadata() -> Self {
+        Inventory {
+            until_root_metadata: true,
+            ..Inventory::default()
+        }
     }
 
     /// What was collected; call after the scan.
@@ -285,6 +305,15 @@ impl Part for Inventory {
         }
         Ok(())
     }
+
+    fn done(&self) -> bool {
+        self.until_root_metadata
+            && self
+                .collected
+                .folders
+                .get("")
+                .is_some_and(|root| root.config.is_some() && root.spec.is_some())
+    }
 }
 
 #[cfg(test)]
@@ -388,6 +417,23 @@ mod tests {
                 .starts_with("member `spec.dump` is 4194305 bytes, over"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn done_once_root_config_and_spec_are_read_when_asked() {
+        let mut inv = Inventory::until_root_metadata();
+        feed(&mut inv, "spec.dump", b"{}");
+        assert!(!inv.done());
+        // A pod folder's config.dump is not the root's.
+        feed(&mut inv, "abc-web/config.dump", b"{}");
+        assert!(!inv.done());
+        feed(&mut inv, "config.dump", br#"{"name": "web"}"#);
+        assert!(inv.done());
+
+        let mut show = Inventory::new();
+        feed(&mut show, "config.dump", b"{}");
+        feed(&mut show, "spec.dump", b"{}");
+        assert!(!show.done(), "`show` reads the whole archive");
     }
 
     #[test]

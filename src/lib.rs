@@ -22,11 +22,14 @@
 pub mod archive;
 pub mod classify;
 pub mod criu;
+pub mod diff;
 pub mod error;
 pub mod fixture;
 pub mod inspect;
 pub mod inventory;
+pub mod list;
 pub mod members;
+pub mod memparse;
 pub mod metadata;
 pub mod report;
 

@@ -28,6 +28,87 @@ pub enum Command {
     /// statistics, and the mounts of the OCI spec. Without flags it prints
     /// the `show` information as a tree.
     Inspect(InspectArgs),
+    /// Analyze the memory of the processes of a checkpoint
+    ///
+    /// Without `--pid`: a table of each process's memory size and shared
+    /// memory size. With `--pid`: that process's memory pages as a hexdump,
+    /// or, with `--search`/`--search-regex`, every match and its address.
+    Memparse(MemparseArgs),
+    /// Show what changed between two checkpoints of one container
+    Diff(DiffArgs),
+    /// List the checkpoint archives in folders
+    List(ListArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MemparseArgs {
+    /// The process to analyze
+    #[arg(short, long, value_name = "PID")]
+    pub pid: Option<u32>,
+    /// Write the hexdump to this file instead of standard output
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// Search the process's memory for this string
+    #[arg(short, long, value_name = "STRING", conflicts_with = "search_regex")]
+    pub search: Option<String>,
+    /// Search the process's memory for this regular expression
+    #[arg(short = 'r', long, value_name = "REGEX")]
+    pub search_regex: Option<String>,
+    /// Bytes of context to print around each match
+    #[arg(short, long, value_name = "N", default_value_t = 0)]
+    pub context: usize,
+
+    /// Checkpoint archive (.tar, .tar.gz, .tar.zst); `-` reads standard input
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// Compare full command lines
+    #[arg(long)]
+    pub ps_tree_cmd: bool,
+    /// Compare environment variables
+    #[arg(long)]
+    pub ps_tree_env: bool,
+    /// Compare open files
+    #[arg(long)]
+    pub files: bool,
+    /// Compare sockets
+    #[arg(long)]
+    pub sockets: bool,
+    /// Also list what did not change
+    #[arg(long)]
+    pub show_unchanged: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = InspectFormat::Tree)]
+    pub format: InspectFormat,
+
+    /// The earlier checkpoint archive
+    #[arg(value_name = "A")]
+    pub a: PathBuf,
+    /// The later checkpoint archive
+    #[arg(value_name = "B")]
+    pub b: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Output format
+    #[arg(short, long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+
+    /// Folders to look in for `checkpoint-*` archives
+    #[arg(value_name = "DIR", default_value = "/var/lib/kubelet/checkpoints")]
+    pub dirs: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// Aligned columns, one row per container
+    Table,
+    /// A JSON array, one object per container
+    Json,
 }
 
 #[derive(Debug, clap::Args)]

@@ -1,7 +1,10 @@
 //! The command line: argument parsing, dispatch, messages and exit codes.
 
 mod args;
+mod diff;
 mod inspect;
+mod list;
+mod memparse;
 mod show;
 
 use std::io::{self, Write};
@@ -39,6 +42,9 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Show(args) => show::run(&args),
         Command::Inspect(args) => inspect::run(&args),
+        Command::Memparse(args) => memparse::run(&args),
+        Command::Diff(args) => diff::run(&args),
+        Command::List(args) => list::run(&args),
     };
     match result {
         Ok(exit) => exit.into(),

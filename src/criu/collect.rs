@@ -42,6 +42,9 @@ pub struct Selection {
     pub processes: bool,
     /// `mm-*`, `pagemap-*` and `pages-*`: command lines and environments.
     pub memory: bool,
+    /// `mm-*` and `pagemap-*` alone, without reading any pages image: the
+    /// memory maps (`memparse`'s sizes, and where a process's pages lie).
+    pub memory_maps: bool,
     /// `ids-*`, `fdinfo-*`, `files.img`, `fs-*`: open files.
     pub files: bool,
     /// The same plus `tcp-stream-*`: sockets.
@@ -107,7 +110,8 @@ impl ImageName {
         match self {
             ImageName::Inventory => true,
             ImageName::Pstree | ImageName::Core(_) => true,
-            ImageName::Mm(_) | ImageName::Pagemap(_) | ImageName::Pages(_) => selection.memory,
+            ImageName::Mm(_) | ImageName::Pagemap(_) => selection.memory || selection.memory_maps,
+            ImageName::Pages(_) => selection.memory,
             ImageName::Ids(_) | ImageName::Fdinfo(_) | ImageName::Files | ImageName::Fs(_) => files,
             ImageName::TcpStream(_) => selection.sockets,
             ImageName::Stats => selection.stats,
@@ -170,6 +174,12 @@ impl CriuCollector {
             selection,
             ..CriuCollector::default()
         }
+    }
+
+    /// What has been decoded so far of the images of `folder` (`""` for the
+    /// archive root), for a part that works beside the collector.
+    pub fn checkpoint(&self, folder: &str) -> Option<&Checkpoint> {
+        self.checkpoints.get(folder)
     }
 
     /// The decoded checkpoints by folder (`""` for the archive root), and

@@ -118,6 +118,38 @@ pub fn build(
     Ok(report)
 }
 
+/// The report of the container at the archive root from its `config.dump`
+/// and `spec.dump` alone, for a scan that stopped as soon as both were read
+/// ([`crate::inventory::Inventory::until_root_metadata`], used by `list`).
+/// The archive is taken to be a container archive; its sizes, which only
+/// the whole archive tells, are left unknown (`null`).
+pub fn root_container(
+    archive: &str,
+    compression: Compression,
+    collected: &Collected,
+) -> Result<ArchiveReport> {
+    let base = ContainerReport {
+        archive: archive.to_string(),
+        archive_type: ArchiveKind::Container,
+        compression,
+        ..ContainerReport::default()
+    };
+    let empty = Folder::default();
+    let root = collected.folders.get("").unwrap_or(&empty);
+    let mut warnings = Vec::new();
+    let mut report = container(&base, "", root, &mut warnings)?;
+    report.checkpoint_size = SizeReport::default();
+    report.deleted_files = None;
+    Ok(ArchiveReport {
+        archive: archive.to_string(),
+        archive_type: ArchiveKind::Container,
+        compression,
+        containers: vec![report],
+        pod: None,
+        warnings,
+    })
+}
+
 /// One container from its folder (`""` is the archive root).
 fn container(
     base: &ContainerReport,

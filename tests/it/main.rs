@@ -1,9 +1,12 @@
 //! Integration tests: run the built `ckpt` binary on fixtures and check
 //! every field it prints.
 
+mod diff;
 mod errors;
 mod inspect;
 mod inspect_synthetic;
+mod list;
+mod memparse;
 mod show_real;
 mod show_synthetic;
 mod util;
