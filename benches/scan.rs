@@ -28,7 +28,7 @@
 
 use std::fs::{self, File};
 use std::hint::black_box;
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -41,15 +41,12 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput};
 use criterion::{criterion_group, criterion_main};
 
+mod common;
+use common::{archive_dir, benchmarking, drain, open_stream};
+
 const KIB: u64 = 1 << 10;
 const MIB: u64 = 1 << 20;
 const GIB: u64 = 1 << 30;
-
-/// The same buffer size `ckpt` puts in front of a decompressor, so the
-/// baselines read the file the way `show` does.
-const STREAM_BUFFER: usize = 256 * 1024;
-/// Output buffer of the baselines' read loop.
-const DRAIN_BUFFER: usize = 128 * 1024;
 
 /// The shape of a generated archive. Both shapes have the same members, so
 /// `show` reads the same headers and metadata in both; only the data that is
@@ -97,23 +94,13 @@ struct Archive {
     tar_len: u64,
 }
 
-fn extension(compression: Compression) -> &'static str {
+/// The file extension of an archive in `compression`.
+pub fn extension(compression: Compression) -> &'static str {
     match compression {
         Compression::None => "tar",
         Compression::Gzip => "tar.gz",
         Compression::Zstd => "tar.zst",
     }
-}
-
-/// `<target dir>/bench-archives`. Cargo runs benches from the manifest
-/// directory, so a relative `CARGO_TARGET_DIR` is taken from there.
-fn archive_dir() -> PathBuf {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let target = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => manifest.join(dir),
-        None => manifest.join("target"),
-    };
-    target.join("bench-archives")
 }
 
 /// Counts the bytes written to it: the tar length without a file.
@@ -177,40 +164,6 @@ fn prepare(dir: &Path, shape: &Shape, compression: Compression) -> Archive {
         "the written archive holds the whole tar stream"
     );
     archive
-}
-
-/// The file decompressed as the baselines read it: buffered like `ckpt`
-/// buffers it, with the decoder `ckpt` uses.
-fn open_stream(path: &Path, compression: Compression) -> io::Result<Box<dyn Read>> {
-    let file = File::open(path)?;
-    Ok(match compression {
-        Compression::None => Box::new(file),
-        Compression::Gzip => {
-            let buffered = BufReader::with_capacity(STREAM_BUFFER, file);
-            Box::new(flate2::bufread::MultiGzDecoder::new(buffered))
-        }
-        Compression::Zstd => {
-            let buffered = BufReader::with_capacity(STREAM_BUFFER, file);
-            Box::new(zstd::stream::read::Decoder::with_buffer(buffered)?)
-        }
-    })
-}
-
-/// Read `reader` to the end into `io::sink`; returns the bytes read.
-fn drain(mut reader: impl Read) -> io::Result<u64> {
-    let mut buffer = vec![0u8; DRAIN_BUFFER];
-    let mut sink = io::sink();
-    let mut total = 0u64;
-    loop {
-        let n = match reader.read(&mut buffer) {
-            Ok(0) => return Ok(total),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        sink.write_all(&buffer[..n])?;
-        total += n as u64;
-    }
 }
 
 /// Length of the tar stream in the file: decompressing is the only way to
@@ -347,10 +300,7 @@ fn bench_archive(c: &mut Criterion, archive: &Archive, small: Option<&Archive>) 
 }
 
 fn scan_benches(c: &mut Criterion) {
-    // Criterion's own rule: `cargo bench` passes `--bench`, and `--test`
-    // turns a bench run back into a smoke test.
-    let args: Vec<String> = std::env::args().collect();
-    let benchmarking = args.iter().any(|a| a == "--bench") && !args.iter().any(|a| a == "--test");
+    let benchmarking = benchmarking();
     let large = if benchmarking { &LARGE } else { &SMALL };
 
     let dir = archive_dir();

@@ -19,6 +19,7 @@ use crate::archive::compression::Compression;
 
 pub mod criu;
 
+use criu::CriuMembers;
 pub use criu::{CriuFixture, FdFixture, ProcessFixture};
 
 /// Size of a memory page in the pages images.
@@ -87,6 +88,10 @@ pub struct ContainerFixture {
     /// ones; `processes`, `pages_per_process` and `extra_images` are then
     /// not used.
     pub criu: Option<CriuFixture>,
+    /// Write `checkpoint/` before `config.dump` and the other metadata, as
+    /// CRI-O and containerd do (Podman writes the metadata first). Off by
+    /// default, so that the committed fixtures keep their bytes.
+    pub images_first: bool,
 }
 
 impl ContainerFixture {
@@ -162,6 +167,7 @@ impl ContainerFixture {
             spec_override: None,
             config_override: None,
             criu: None,
+            images_first: false,
         }
     }
 
@@ -262,6 +268,10 @@ impl ContainerFixture {
     /// Write this container's members under `prefix` (`""` or `"<folder>/"`).
     fn write_members<W: Write>(&self, tar: &mut tar::Builder<W>, prefix: &str) -> io::Result<()> {
         let p = |name: &str| format!("{prefix}{name}");
+        let criu = self.criu.as_ref().map(|c| c.members(self.gpu_pages));
+        if self.images_first {
+            self.write_images(tar, &p, criu.as_ref())?;
+        }
         append(tar, &p("config.dump"), &self.config_dump())?;
         append(tar, &p("spec.dump"), &self.spec_dump())?;
         match self.engine {
@@ -284,7 +294,6 @@ impl ContainerFixture {
                 append(tar, &p("container.log"), b"")?;
             }
         }
-        let criu = self.criu.as_ref().map(|c| c.members(self.gpu_pages));
         match &criu {
             Some(members) => {
                 if let Some(stats) = &members.stats {
@@ -297,17 +306,8 @@ impl ContainerFixture {
                 &image_header(SERVICE_MAGIC, STATS_MAGIC),
             )?,
         }
-
-        if !self.without_checkpoint {
-            append_dir(tar, &p("checkpoint/"))?;
-            match &criu {
-                Some(members) => {
-                    for (name, body) in &members.checkpoint {
-                        body.append(tar, &p(name))?;
-                    }
-                }
-                None => self.write_empty_images(tar, &p)?,
-            }
+        if !self.images_first {
+            self.write_images(tar, &p, criu.as_ref())?;
         }
 
         if let Some(size) = self.rootfs_file {
@@ -348,6 +348,28 @@ impl ContainerFixture {
             )?;
         }
         Ok(())
+    }
+
+    /// The `checkpoint/` folder and its images, unless it is left out.
+    fn write_images<W: Write>(
+        &self,
+        tar: &mut tar::Builder<W>,
+        p: &dyn Fn(&str) -> String,
+        criu: Option<&CriuMembers>,
+    ) -> io::Result<()> {
+        if self.without_checkpoint {
+            return Ok(());
+        }
+        append_dir(tar, &p("checkpoint/"))?;
+        match criu {
+            Some(members) => {
+                for (name, body) in &members.checkpoint {
+                    body.append(tar, &p(name))?;
+                }
+                Ok(())
+            }
+            None => self.write_empty_images(tar, p),
+        }
     }
 
     /// The CRIU images of the default layout: valid, but without entries.

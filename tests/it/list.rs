@@ -2,11 +2,11 @@
 //! builder, archives named as the kubelet names them, every cell checked.
 //!
 //! CRI-O and containerd write `config.dump` and `spec.dump` after
-//! `checkpoint/`, Podman before it; the builder writes them first, so the
-//! CRI-O and containerd archives here are rewritten in their engines' order.
+//! `checkpoint/`, Podman before it; the archives here follow each engine's
+//! order (`ContainerFixture::images_first`).
 
 use std::fs;
-use std::io::{Cursor, Read, Write};
+use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 
 use ckpt::archive::compression::Compression;
@@ -55,37 +55,6 @@ fn compress(tar: &[u8], compression: Compression) -> Vec<u8> {
             gz.finish().unwrap()
         }
         Compression::Zstd => zstd::encode_all(tar, 1).unwrap(),
-    }
-}
-
-/// The archive with every `checkpoint/` entry moved to the front, the
-/// others after them in their order: the member order of CRI-O and
-/// containerd.
-fn checkpoint_first(archive: &ArchiveFixture) -> Vec<u8> {
-    let plain = archive.to_bytes(Compression::None);
-    let mut entries = Vec::new();
-    let mut reader = tar::Archive::new(Cursor::new(plain));
-    for entry in reader.entries().unwrap() {
-        let mut entry = entry.unwrap();
-        let name = entry.path().unwrap().to_string_lossy().into_owned();
-        let mut data = Vec::new();
-        entry.read_to_end(&mut data).unwrap();
-        entries.push((name.starts_with("checkpoint"), entry.header().clone(), data));
-    }
-    // A stable sort: checkpoint/ entries first, each group in its order.
-    entries.sort_by_key(|(images, _, _)| !images);
-    let mut builder = tar::Builder::new(Vec::new());
-    for (_, header, data) in &entries {
-        builder.append(header, &data[..]).unwrap();
-    }
-    builder.into_inner().unwrap()
-}
-
-/// The archive's bytes in its engine's member order.
-fn engine_order(archive: &ArchiveFixture, engine: FixtureEngine) -> Vec<u8> {
-    match engine {
-        FixtureEngine::Podman => archive.to_bytes(Compression::None),
-        _ => checkpoint_first(archive),
     }
 }
 
@@ -143,12 +112,10 @@ impl Folder {
         fixture.checkpointed = Some(format!("{minute}:05.25Z"));
         // Some real pages, so that a compressed archive is not all metadata.
         fixture.pages_per_process = 64 * ckpt::fixture::PAGE;
+        fixture.images_first = engine != FixtureEngine::Podman;
         let archive = ArchiveFixture::Container(Box::new(fixture));
         let file = kubelet_name(&pod, "team-a", &container, &format!("{minute}:06Z"));
-        self.write(
-            &file,
-            &compress(&engine_order(&archive, engine), compression),
-        );
+        self.write(&file, &archive.to_bytes(compression));
 
         let podman = engine == FixtureEngine::Podman;
         self.rows.push(Expected {
@@ -446,8 +413,9 @@ fn garbage_after_metadata(engine: FixtureEngine) -> (Vec<u8>, String) {
     container.pod_name = "shop-1".to_string();
     container.namespace = "team-a".to_string();
     container.pages_per_process = 64 * ckpt::fixture::PAGE;
+    container.images_first = engine != FixtureEngine::Podman;
     let archive = ArchiveFixture::Container(Box::new(container));
-    let mut tar = engine_order(&archive, engine);
+    let mut tar = archive.to_bytes(Compression::None);
     let end = end_of(&tar, "spec.dump").max(end_of(&tar, "config.dump"));
     assert!(tar.len() - end > 4096, "members follow the metadata");
     for (i, b) in tar[end..].iter_mut().enumerate() {
@@ -493,35 +461,5 @@ fn list_stops_reading_after_the_metadata_while_show_reads_on() {
         let show = ckpt_in(None, &["show", &path.to_string_lossy()]);
         assert_eq!(show.code, 1, "`show {name}` reads the garbage");
         assert_eq!(show.stderr_lines().len(), 1, "{}", show.stderr);
-    }
-}
-
-/// Not a test: writes the folder the README's `list` measurement uses,
-/// 200 archives (each engine in each compression, in its engine's member
-/// order, 32 MiB of memory pages each) under `target/list-bench/`. Run
-/// `cargo test --release --test integration write_list_bench -- --ignored`,
-/// then time `ckpt list target/list-bench` against reading each archive.
-#[test]
-#[ignore = "writes about 5 GiB; run by hand for the README's measurement"]
-fn write_list_bench() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/list-bench");
-    fs::create_dir_all(&dir).unwrap();
-    for i in 0..200 {
-        let engine = ENGINES[i % 3];
-        let compression = COMPRESSIONS[i / 3 % 3];
-        let pod = format!("shop-{i:03}-7d9f");
-        let container = format!("{}-app", engine_word(engine));
-        let mut fixture = ContainerFixture::new(engine, &container);
-        fixture.pod_name = pod.clone();
-        fixture.namespace = "team-a".to_string();
-        fixture.pages_per_process = 16 << 20;
-        let archive = ArchiveFixture::Container(Box::new(fixture));
-        let time = format!("2026-11-30T{:02}:{:02}:00Z", i / 60, i % 60);
-        let bytes = compress(&engine_order(&archive, engine), compression);
-        fs::write(
-            dir.join(kubelet_name(&pod, "team-a", &container, &time)),
-            bytes,
-        )
-        .unwrap();
     }
 }
