@@ -6,7 +6,7 @@
 //! means reading and discarding, because a decompressor cannot seek.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Cursor, Read, Seek, SeekFrom};
+use std::io::{self, BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use crate::archive::compression::{Compression, SNIFF_LEN, sniff};
@@ -183,63 +183,6 @@ impl std::fmt::Display for DecodeError {
 }
 
 impl std::error::Error for DecodeError {}
-
-/// Counts the bytes the tar reader consumes, and turns its relative seeks
-/// into `BufReader::seek_relative`, which keeps the buffer when the target
-/// is inside it (a plain `seek` would drop the buffer on every small member).
-pub(crate) struct Counting<R> {
-    inner: R,
-    position: u64,
-}
-
-impl<R> Counting<R> {
-    pub(crate) fn new(inner: R) -> Self {
-        Counting { inner, position: 0 }
-    }
-
-    /// Bytes consumed so far, seeks included.
-    pub(crate) fn position(&self) -> u64 {
-        self.position
-    }
-
-    pub(crate) fn into_inner(self) -> R {
-        self.inner
-    }
-}
-
-impl<R: Read> Read for Counting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.position += n as u64;
-        Ok(n)
-    }
-}
-
-impl<R: BufRead> BufRead for Counting<R> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        self.inner.fill_buf()
-    }
-
-    fn consume(&mut self, amt: usize) {
-        self.position += amt as u64;
-        self.inner.consume(amt);
-    }
-}
-
-impl Seek for Counting<BufReader<File>> {
-    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        match pos {
-            SeekFrom::Current(delta) => {
-                self.inner.seek_relative(delta)?;
-                self.position = self.position.checked_add_signed(delta).ok_or_else(|| {
-                    io::Error::new(io::ErrorKind::InvalidInput, "seek before start of file")
-                })?;
-            }
-            other => self.position = self.inner.seek(other)?,
-        }
-        Ok(self.position)
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -3,3 +3,4 @@
 pub mod compression;
 pub mod input;
 pub mod scan;
+pub mod tar_reader;

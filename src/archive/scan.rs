@@ -21,33 +21,16 @@
 
 use std::io::{self, Read};
 
-use crate::archive::input::{
-    ArchiveInput, Counting, DecodeError, InputReader, ZSTD_WINDOW_LOG_MAX,
-};
+use crate::archive::input::{ArchiveInput, DecodeError, InputReader, ZSTD_WINDOW_LOG_MAX};
+pub use crate::archive::tar_reader::EntryKind;
+use crate::archive::tar_reader::{Next, TarHeader, TarInput, TarReader};
 use crate::error::{Error, Position, Result};
 use crate::members;
 
-/// Size of the chunks handed to [`Part::chunk`], and of the reads that skip
-/// data on a stream: at least a zstd block (128 KiB), so the decoder can
-/// write straight into it instead of through its own buffer.
+/// Size of the chunks handed to [`Part::chunk`]: at least a zstd block
+/// (128 KiB), so the decoder can write straight into it instead of through
+/// its own buffer.
 const CHUNK: usize = 128 * 1024;
-/// Size of a tar block; headers and data are padded to it.
-const BLOCK: u64 = 512;
-
-/// What a tar entry is, as far as ckpt cares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EntryKind {
-    /// A regular file (including old-style and contiguous files).
-    File,
-    /// A directory.
-    Dir,
-    /// A symbolic link.
-    Symlink,
-    /// A hard link.
-    HardLink,
-    /// Anything else: devices, FIFOs, GNU sparse files, ...
-    Other,
-}
 
 /// One tar entry's header, as parts see it.
 #[derive(Debug, Clone)]
@@ -124,30 +107,19 @@ pub struct ScanSummary {
 pub fn scan(input: ArchiveInput, parts: &mut [&mut dyn Part]) -> Result<ScanSummary> {
     match input.reader {
         InputReader::Seekable(reader, file_len) => {
-            let mut archive = tar::Archive::new(Counting::new(reader));
-            let entries = archive
-                .entries_with_seek()
-                .map_err(|e| classify(e, Position::Start))?;
-            let (summary, last) = walk(entries, parts, Some(file_len))?;
-            check_end_marker(&archive.into_inner(), &summary, &last)?;
-            Ok(summary)
+            let mut tar = TarReader::new(reader);
+            walk(&mut tar, parts, Some(file_len)).map(|(summary, _)| summary)
         }
         InputReader::Stream(reader) => {
-            let mut archive = tar::Archive::new(Counting::new(reader));
-            let walked = archive
-                .entries()
-                .map_err(|e| classify(e, Position::Start))
-                .and_then(|entries| walk(entries, parts, None));
-            let (summary, last) = match walked {
+            let mut tar = TarReader::new(reader);
+            let (summary, last) = match walk(&mut tar, parts, None) {
                 Ok(walked) => walked,
-                Err(err) => return Err(blame_decoder(archive.into_inner().into_inner(), err)),
+                Err(err) => return Err(blame_decoder(tar.into_inner(), err)),
             };
-            let counting = archive.into_inner();
-            check_end_marker(&counting, &summary, &last)?;
             if !summary.stopped_early {
                 // Drain the rest (padding, usually) so that the decoders
                 // verify their checksums and see damage past the last member.
-                let mut rest = counting.into_inner();
+                let mut rest = tar.into_inner();
                 io::copy(&mut rest, &mut io::sink()).map_err(|e| classify(e, after(&last)))?;
             }
             Ok(summary)
@@ -170,28 +142,14 @@ fn blame_decoder(mut rest: Box<dyn Read>, err: Error) -> Error {
     }
 }
 
-/// A clean end of iteration is only a real end if the tar reader consumed an
-/// end-of-archive block after the last entry; tar-rs also stops quietly when
-/// the input simply runs out at a header boundary.
-fn check_end_marker<R>(
-    counting: &Counting<R>,
-    summary: &ScanSummary,
-    last: &Option<String>,
-) -> Result<()> {
-    if !summary.stopped_early && counting.position() < summary.tar_bytes.saturating_add(BLOCK) {
-        return Err(Error::Truncated { at: after(last) });
-    }
-    Ok(())
-}
-
 fn after(last: &Option<String>) -> Position {
     last.clone().map_or(Position::Start, Position::After)
 }
 
-/// The loop shared by both readers. Returns the summary and the name of
-/// the last complete member. `file_len` is the length of a seekable file.
-fn walk<R: Read>(
-    entries: tar::Entries<'_, R>,
+/// The loop shared by both inputs. Returns the summary and the name of the
+/// last complete member. `file_len` is the length of a seekable file.
+fn walk<R: TarInput>(
+    tar: &mut TarReader<R>,
     parts: &mut [&mut dyn Part],
     file_len: Option<u64>,
 ) -> Result<(ScanSummary, Option<String>)> {
@@ -199,26 +157,24 @@ fn walk<R: Read>(
     let mut last: Option<String> = None;
     let mut buffer = vec![0u8; CHUNK];
     let mut wanting: Vec<usize> = Vec::with_capacity(parts.len());
-    // End of the last entry's padded data, in tar-stream bytes.
-    let mut data_end = 0u64;
 
-    for item in entries {
-        let mut tar_entry = item.map_err(|e| classify(e, after(&last)))?;
-        let mut entry = describe(&tar_entry, summary.entries);
+    loop {
+        let header = match tar.next_entry().map_err(|e| classify(e, after(&last)))? {
+            Next::Entry(header) => header,
+            Next::End => break,
+            Next::EndOfInput => return Err(Error::Truncated { at: after(&last) }),
+        };
+        let mut entry = describe(&header, summary.entries);
         summary.entries += 1;
 
-        let data_start = tar_entry.raw_file_position();
-        // Saturating: a hostile header may declare a size near u64::MAX.
-        data_end = data_start.saturating_add(entry.size.div_ceil(BLOCK).saturating_mul(BLOCK));
-        if let Some(len) = file_len
-            && data_start.saturating_add(entry.size) > len
-        {
-            return Err(Error::Truncated {
-                at: Position::Inside(entry.name),
-            });
-        }
-        if file_len.is_some() {
-            entry.data_offset = Some(data_start);
+        if let Some(len) = file_len {
+            // Saturating: a hostile header may declare a size near u64::MAX.
+            if header.data_start.saturating_add(entry.size) > len {
+                return Err(Error::Truncated {
+                    at: Position::Inside(entry.name),
+                });
+            }
+            entry.data_offset = Some(header.data_start);
         }
 
         wanting.clear();
@@ -227,13 +183,14 @@ fn walk<R: Read>(
                 wanting.push(i);
             }
         }
-        // On a stream, unwanted data is read and dropped here (in large
-        // chunks) rather than left to the tar reader's next step, so that a
-        // stream ending inside it is reported as ending inside this member.
-        if !wanting.is_empty() || file_len.is_none() {
-            feed(&mut tar_entry, &entry, parts, &wanting, &mut buffer)?;
+        if wanting.is_empty() {
+            // Skipped here rather than before the next header, so that a
+            // stream ending inside the data names this member.
+            tar.skip_data().map_err(|e| inside(e, &entry))?;
+        } else {
+            feed(tar, &entry, parts, &wanting, &mut buffer)?;
         }
-        summary.tar_bytes = data_end;
+        summary.tar_bytes = tar.position();
         last = Some(entry.name);
 
         if parts.iter().all(|p| p.done()) {
@@ -243,35 +200,27 @@ fn walk<R: Read>(
     }
 
     if summary.entries == 0 {
-        // tar-rs reads an all-zero first block as an empty archive.
+        // An end-of-archive block first: nothing in it is a tar member.
         return Err(Error::NotTar);
     }
-    summary.tar_bytes = data_end;
+    summary.tar_bytes = tar.position();
     Ok((summary, last))
 }
 
 /// Read an entry's data in chunks and hand each chunk to every part that
-/// asked for it (none, when the data is only being skipped).
-fn feed<R: Read>(
-    reader: &mut tar::Entry<'_, R>,
+/// asked for it.
+fn feed<R: TarInput>(
+    tar: &mut TarReader<R>,
     entry: &Entry,
     parts: &mut [&mut dyn Part],
     wanting: &[usize],
     buffer: &mut [u8],
 ) -> Result<()> {
-    let mut remaining = entry.size;
-    while remaining > 0 {
-        let n = match reader.read(buffer) {
-            Ok(0) => {
-                return Err(Error::Truncated {
-                    at: Position::Inside(entry.name.clone()),
-                });
-            }
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(inside(e, entry)),
-        };
-        remaining = remaining.saturating_sub(n as u64);
+    loop {
+        let n = tar.read_data(buffer).map_err(|e| inside(e, entry))?;
+        if n == 0 {
+            break;
+        }
         for &i in wanting {
             parts[i].chunk(entry, &buffer[..n])?;
         }
@@ -282,24 +231,12 @@ fn feed<R: Read>(
     Ok(())
 }
 
-fn describe<R: Read>(tar_entry: &tar::Entry<'_, R>, index: u64) -> Entry {
-    let raw = tar_entry.path_bytes();
-    let name = members::normalize(&String::from_utf8_lossy(&raw)).to_string();
-    let kind = match tar_entry.header().entry_type() {
-        // Pre-POSIX archives mark folders only by the trailing slash.
-        tar::EntryType::Regular | tar::EntryType::Continuous if raw.ends_with(b"/") => {
-            EntryKind::Dir
-        }
-        tar::EntryType::Regular | tar::EntryType::Continuous => EntryKind::File,
-        tar::EntryType::Directory => EntryKind::Dir,
-        tar::EntryType::Symlink => EntryKind::Symlink,
-        tar::EntryType::Link => EntryKind::HardLink,
-        _ => EntryKind::Other,
-    };
+fn describe(header: &TarHeader, index: u64) -> Entry {
+    let name = members::normalize(&String::from_utf8_lossy(&header.name)).to_string();
     Entry {
         name,
-        kind,
-        size: tar_entry.size(),
+        kind: header.kind,
+        size: header.size,
         index,
         data_offset: None,
     }
@@ -325,7 +262,7 @@ fn classify(err: io::Error, at: Position) -> Error {
             source,
         };
     }
-    if err.kind() == io::ErrorKind::UnexpectedEof || is_short_read(&err) {
+    if err.kind() == io::ErrorKind::UnexpectedEof {
         return Error::Truncated { at };
     }
     if matches!(
@@ -357,12 +294,6 @@ fn find_decode_error(err: &io::Error) -> Option<&DecodeError> {
         current = e.source();
     }
     None
-}
-
-/// tar-rs reports a header cut short with its own message, not `UnexpectedEof`.
-fn is_short_read(err: &io::Error) -> bool {
-    let text = err.to_string();
-    text.contains("failed to read entire block") || text.contains("unexpected EOF")
 }
 
 #[cfg(test)]
