@@ -93,7 +93,16 @@ pub struct Collected {
     pub nested_tars: BTreeMap<String, u64>,
     /// Number of tar entries.
     pub entries: u64,
+    /// Members the report does not read as their names say: names that
+    /// extraction would rewrite or refuse, links named like metadata
+    /// members, metadata members stored twice. At most
+    /// [`MAX_NAME_WARNINGS`], then one line counting the rest.
+    pub warnings: Vec<String>,
 }
+
+/// Most warnings about member names kept; a hostile archive may have a
+/// million odd names.
+pub const MAX_NAME_WARNINGS: usize = 20;
 
 /// The scan part that collects [`Collected`].
 #[derive(Debug, Default)]
@@ -104,6 +113,10 @@ pub struct Inventory {
     budget_used: u64,
     /// Done as soon as the root's `config.dump` and `spec.dump` are read.
     until_root_metadata: bool,
+    /// Metadata members read so far, to tell a second copy.
+    metadata_seen: std::collections::BTreeSet<String>,
+    /// Name warnings beyond [`MAX_NAME_WARNINGS`].
+    warnings_dropped: u64,
 }
 
 impl Inventory {
@@ -127,8 +140,57 @@ impl Inventory {
     }
 
     /// What was collected; call after the scan.
-    pub fn finish(self) -> Collected {
+    pub fn finish(mut self) -> Collected {
+        if self.warnings_dropped > 0 {
+            self.collected.warnings.push(format!(
+                "{} more members with odd names, links or second copies (not listed)",
+                self.warnings_dropped
+            ));
+        }
         self.collected
+    }
+
+    fn warn(&mut self, warning: String) {
+        if self.collected.warnings.len() < MAX_NAME_WARNINGS {
+            self.collected.warnings.push(warning);
+        } else {
+            self.warnings_dropped += 1;
+        }
+    }
+
+    /// Say so when the entry is not what its name says: see
+    /// [`Collected::warnings`].
+    fn note_name(&mut self, entry: &Entry) {
+        if entry.outside_root {
+            let stored = entry.stored_name.as_deref().unwrap_or(&entry.name);
+            self.warn(format!(
+                "member `{stored}` climbs above the archive root: ignored \
+                 (extracting it would fail or write outside the target)"
+            ));
+            return;
+        }
+        if let Some(stored) = &entry.stored_name {
+            self.warn(format!(
+                "member `{stored}` is read as `{}`, where extracting it would put it",
+                entry.name
+            ));
+        }
+        let file_name = entry.name.rsplit('/').next().unwrap_or_default();
+        let named_like_member = MetadataMember::from_file_name(file_name).is_some()
+            || matches!(file_name, members::ROOTFS_DIFF_TAR | members::DEVSHM_TAR);
+        if let Some(target) = &entry.link_target
+            && named_like_member
+        {
+            let link = if entry.kind == EntryKind::HardLink {
+                "a hard link"
+            } else {
+                "a symbolic link"
+            };
+            self.warn(format!(
+                "member `{}` is {link} to `{target}`, not a file: not read",
+                entry.name
+            ));
+        }
     }
 
     fn folder(&mut self, name: &str) -> Result<&mut Folder> {
@@ -223,6 +285,13 @@ impl Inventory {
             });
         }
         self.budget_used += entry.size;
+        if !self.metadata_seen.insert(entry.name.clone()) {
+            self.warn(format!(
+                "member `{}` is stored more than once: the last copy is read, \
+                 as extracting the archive would leave it",
+                entry.name
+            ));
+        }
         let capacity = usize::try_from(entry.size).unwrap_or(0);
         self.pending = Some((folder.to_string(), kind, Vec::with_capacity(capacity)));
         Ok(Interest::Data)
@@ -272,6 +341,10 @@ impl Inventory {
 impl Part for Inventory {
     fn header(&mut self, entry: &Entry) -> Result<Interest> {
         self.collected.entries += 1;
+        self.note_name(entry);
+        if entry.outside_root {
+            return Ok(Interest::Skip);
+        }
         let root_interest = self.account("", &entry.name, entry)?;
         if root_interest == Interest::Data {
             return Ok(Interest::Data);
@@ -326,6 +399,9 @@ mod tests {
             kind,
             size,
             index: 0,
+            stored_name: None,
+            outside_root: false,
+            link_target: None,
             data_offset: None,
         }
     }

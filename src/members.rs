@@ -112,6 +112,45 @@ pub fn normalize(name: &str) -> &str {
     name.strip_suffix('/').unwrap_or(name)
 }
 
+/// A stored member name, read as extraction would place it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CleanName {
+    /// The name was already in its plain form (after [`normalize`]).
+    Plain,
+    /// The name was absolute or had `.`, `..` or empty components;
+    /// extracting puts it here (engines' extraction cleans names like this
+    /// and joins them to the target folder).
+    Rewritten(String),
+    /// The name climbs above the archive root with `..`: extraction would
+    /// refuse it (or, with a careless tool, write outside the target).
+    OutsideRoot,
+}
+
+/// How extraction would read `name`: see [`CleanName`].
+pub fn clean(name: &str) -> CleanName {
+    let plain = normalize(name);
+    let odd = plain.starts_with('/')
+        || plain
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..");
+    if !odd {
+        return CleanName::Plain;
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for part in plain.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return CleanName::OutsideRoot;
+                }
+            }
+            part => parts.push(part),
+        }
+    }
+    CleanName::Rewritten(parts.join("/"))
+}
+
 /// Split a normalised name into its first folder and the rest:
 /// `"abc-web/checkpoint/core-1.img"` gives `Some(("abc-web", "checkpoint/core-1.img"))`,
 /// a name without `/` gives `None`.
@@ -133,6 +172,34 @@ mod tests {
         );
         assert_eq!(normalize("./"), "");
         assert_eq!(normalize("."), "");
+    }
+
+    #[test]
+    fn clean_reads_names_as_extraction_places_them() {
+        for plain in [
+            "config.dump",
+            "./checkpoint/",
+            "checkpoint/pages-1.img",
+            "a..b/c.",
+        ] {
+            assert_eq!(clean(plain), CleanName::Plain, "{plain}");
+        }
+        for (stored, placed) in [
+            ("/config.dump", "config.dump"),
+            ("//checkpoint//core-1.img", "checkpoint/core-1.img"),
+            ("checkpoint/../spec.dump", "spec.dump"),
+            ("./a/./b", "a/b"),
+            ("a/..", ""),
+        ] {
+            assert_eq!(
+                clean(stored),
+                CleanName::Rewritten(placed.to_string()),
+                "{stored}"
+            );
+        }
+        for outside in ["../config.dump", "/../x", "a/../../b", ".."] {
+            assert_eq!(clean(outside), CleanName::OutsideRoot, "{outside}");
+        }
     }
 
     #[test]

@@ -43,6 +43,17 @@ pub struct Entry {
     pub size: u64,
     /// Position of the entry in the archive, counting from 0.
     pub index: u64,
+    /// The name as stored, when extraction would place the member elsewhere
+    /// than that name says (an absolute name, `..`, `.` or `//` in it); `name`
+    /// is then the cleaned name (see [`members::clean`]). A name that climbs
+    /// above the archive root keeps its stored form in `name`, and the entry
+    /// is given kind [`EntryKind::Other`], so that no part takes it for a
+    /// member it names.
+    pub stored_name: Option<String>,
+    /// True for an entry whose name climbs above the archive root.
+    pub outside_root: bool,
+    /// A link's target as stored; `None` for other entries.
+    pub link_target: Option<String>,
     /// Where the data starts in the file, when the archive is a plain tar
     /// read from a file: a part may then skip the data during the scan and
     /// read just the bytes it needs at that offset afterwards. `None` on a
@@ -232,14 +243,34 @@ fn feed<R: TarInput>(
 }
 
 fn describe(header: &TarHeader, index: u64) -> Entry {
-    let name = members::normalize(&String::from_utf8_lossy(&header.name)).to_string();
-    Entry {
-        name,
+    let stored = String::from_utf8_lossy(&header.name);
+    let mut entry = Entry {
+        name: members::normalize(&stored).to_string(),
         kind: header.kind,
         size: header.size,
         index,
+        stored_name: None,
+        outside_root: false,
+        link_target: match header.kind {
+            EntryKind::Symlink | EntryKind::HardLink => {
+                Some(String::from_utf8_lossy(&header.link).into_owned())
+            }
+            _ => None,
+        },
         data_offset: None,
+    };
+    match members::clean(&stored) {
+        members::CleanName::Plain => {}
+        members::CleanName::Rewritten(name) => {
+            entry.stored_name = Some(std::mem::replace(&mut entry.name, name));
+        }
+        members::CleanName::OutsideRoot => {
+            entry.stored_name = Some(stored.into_owned());
+            entry.outside_root = true;
+            entry.kind = EntryKind::Other;
+        }
     }
+    entry
 }
 
 /// Sort an I/O error from the tar reader or a decoder into the error kinds

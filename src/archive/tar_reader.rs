@@ -99,6 +99,8 @@ pub enum EntryKind {
 pub struct TarHeader {
     /// The member name's bytes as stored (not normalised, maybe not UTF-8).
     pub name: Vec<u8>,
+    /// A link's target as stored (empty for other entries).
+    pub link: Vec<u8>,
     /// What the entry is.
     pub kind: EntryKind,
     /// Data size in bytes (a PAX `size` record wins over the header's).
@@ -123,6 +125,7 @@ pub enum Next {
 #[derive(Default)]
 struct Pending {
     name: Option<Vec<u8>>,
+    link: Option<Vec<u8>>,
     size: Option<u64>,
     sparse: bool,
     /// An extension header was read: a member must follow.
@@ -199,6 +202,8 @@ impl<R: TarInput> TarReader<R> {
                     let body = self.read_body(size, LONG_NAME_CAP, long_name_label(flag))?;
                     if flag == b'L' {
                         pending.name = Some(trim_nuls(body));
+                    } else {
+                        pending.link = Some(trim_nuls(body));
                     }
                     pending.any = true;
                 }
@@ -220,11 +225,19 @@ impl<R: TarInput> TarReader<R> {
                     }
                     let name = pending.name.take().unwrap_or_else(|| header_name(&block));
                     let kind = kind_of(flag, &name, pending.sparse);
+                    let link = match kind {
+                        EntryKind::Symlink | EntryKind::HardLink => pending
+                            .link
+                            .take()
+                            .unwrap_or_else(|| trim_nuls(block[157..257].to_vec())),
+                        _ => Vec::new(),
+                    };
                     let size = pending.size.unwrap_or(size);
                     self.data_left = size;
                     self.padding = padding(size);
                     return Ok(Next::Entry(TarHeader {
                         name,
+                        link,
                         kind,
                         size,
                         data_start: self.position,
@@ -437,6 +450,7 @@ fn kind_of(flag: u8, name: &[u8], sparse: bool) -> EntryKind {
 #[derive(Default)]
 struct PaxRecords {
     path: Option<Vec<u8>>,
+    linkpath: Option<Vec<u8>>,
     size: Option<u64>,
     sparse: bool,
 }
@@ -445,6 +459,9 @@ impl PaxRecords {
     fn apply(self, pending: &mut Pending) {
         if self.path.is_some() {
             pending.name = self.path;
+        }
+        if self.linkpath.is_some() {
+            pending.link = self.linkpath;
         }
         if self.size.is_some() {
             pending.size = self.size;
@@ -479,6 +496,7 @@ fn parse_pax(body: &[u8]) -> io::Result<PaxRecords> {
         let (key, value) = (&record[..equals], &record[equals + 1..]);
         match key {
             b"path" => records.path = Some(value.to_vec()),
+            b"linkpath" => records.linkpath = Some(value.to_vec()),
             b"size" => {
                 let size = std::str::from_utf8(value)
                     .ok()
@@ -779,6 +797,36 @@ mod tests {
                 "{flag}"
             );
         }
+    }
+
+    #[test]
+    fn link_targets_come_from_the_header_a_long_link_or_pax() {
+        let mut symlink = header(b"config.dump", 0, b'2');
+        symlink[157..168].copy_from_slice(b"/etc/passwd");
+        seal(&mut symlink);
+        let mut bytes = symlink.to_vec();
+        bytes.extend(member(b"././@LongLink", b"spec.dump", b'K'));
+        bytes.extend(header(b"hard", 0, b'1'));
+        bytes.extend(member(b"p", &pax(&[("linkpath", "../../x")]), b'x'));
+        bytes.extend(header(b"soft", 0, b'2'));
+        bytes.extend(member(b"file", b"", b'0'));
+        bytes.extend(end());
+        let mut r = reader(bytes);
+        let links: Vec<(EntryKind, Vec<u8>)> = (0..4)
+            .map(|_| {
+                let e = entry(r.next_entry().unwrap());
+                (e.kind, e.link)
+            })
+            .collect();
+        assert_eq!(
+            links,
+            [
+                (EntryKind::Symlink, b"/etc/passwd".to_vec()),
+                (EntryKind::HardLink, b"spec.dump".to_vec()),
+                (EntryKind::Symlink, b"../../x".to_vec()),
+                (EntryKind::File, Vec::new()),
+            ]
+        );
     }
 
     #[test]

@@ -79,7 +79,7 @@ pub fn build(
         compression,
         containers: Vec::new(),
         pod: None,
-        warnings: Vec::new(),
+        warnings: collected.warnings.clone(),
     };
     let base = ContainerReport {
         archive: archive.to_string(),
@@ -136,7 +136,7 @@ pub fn root_container(
     };
     let empty = Folder::default();
     let root = collected.folders.get("").unwrap_or(&empty);
-    let mut warnings = Vec::new();
+    let mut warnings = collected.warnings.clone();
     let mut report = container(&base, "", root, &mut warnings)?;
     report.checkpoint_size = SizeReport::default();
     report.deleted_files = None;
