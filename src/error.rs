@@ -130,6 +130,9 @@ pub enum Error {
     /// Something ckpt recognises but cannot do yet; the text says what.
     #[error("{0}")]
     Unsupported(String),
+    /// More CRIU images than any real dump has.
+    #[error("more than {0} CRIU images in the archive")]
+    TooManyImages(usize),
     /// More container folders than any real pod has.
     #[error("more than {0} container folders in the archive")]
     TooManyFolders(usize),

@@ -47,7 +47,7 @@ use std::io::{self, Write};
 use crate::archive::input::{ArchiveInput, Source};
 use crate::archive::scan::{Entry, Interest, Part, scan};
 use crate::criu::checkpoint::{Checkpoint, PE_PRESENT, Pagemap, flags, nr_pages};
-use crate::criu::collect::{CriuCollector, Selection};
+use crate::criu::collect::{CriuCollector, MAX_IMAGES, Selection};
 use crate::criu::memory::{PAGE_SIZE, page_size};
 use crate::criu::processes::{TreeOptions, tree};
 use crate::error::{Error, Position, Result};
@@ -400,6 +400,8 @@ struct MemoryPart<'s> {
     folders: BTreeSet<String>,
     /// True when `checkpointed.pods` was seen (a kubelet archive).
     kubelet: bool,
+    /// True when the root has a `checkpoint/` folder or anything in it.
+    root_checkpoint: bool,
 }
 
 impl<'s> MemoryPart<'s> {
@@ -416,6 +418,7 @@ impl<'s> MemoryPart<'s> {
             only: None,
             folders: BTreeSet::new(),
             kubelet: false,
+            root_checkpoint: false,
         }
     }
 
@@ -427,6 +430,13 @@ impl<'s> MemoryPart<'s> {
                  checkpoint in a nested archive (`<sandbox ID>.tar`)"
                     .to_string(),
             );
+        }
+        if self.root_checkpoint {
+            // A `checkpoint/` folder, but no image the collector decodes.
+            return Error::BadMember {
+                member: format!("{CHECKPOINT}pstree.img"),
+                problem: "not in the archive, so there is no process tree".to_string(),
+            };
         }
         if self.folders.is_empty() {
             return Error::MissingCheckpoint {
@@ -446,6 +456,9 @@ impl<'s> MemoryPart<'s> {
     fn at_root(&mut self, entry: &Entry) -> bool {
         if entry.name == members::CHECKPOINTED_PODS {
             self.kubelet = true;
+        }
+        if entry.name == members::CHECKPOINT_DIR || entry.name.starts_with(CHECKPOINT) {
+            self.root_checkpoint = true;
         }
         match entry.name.split_once('/') {
             Some((folder, rest))
@@ -537,6 +550,9 @@ impl Part for MemoryPart<'_> {
             && let Some(pages_id) = root_pages_id(&entry.name)
         {
             if self.only.is_none() {
+                if self.pages.len() >= MAX_IMAGES {
+                    return Err(Error::TooManyImages(MAX_IMAGES));
+                }
                 self.pages.insert(
                     pages_id,
                     PagesMember {

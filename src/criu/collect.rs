@@ -34,6 +34,11 @@ use crate::members;
 pub const IMAGE_CAP: u64 = 16 * 1024 * 1024;
 /// Budget for all CRIU images of one archive held at once.
 pub const IMAGE_BUDGET: u64 = 48 * 1024 * 1024;
+/// Most CRIU images (pages images included) in one archive. A dump has a
+/// few per process and thread; what is kept of each image (its decoded
+/// entries, or a pages image's id) is small but not nothing, so a million
+/// tiny images must not each cost memory.
+pub const MAX_IMAGES: usize = 65_536;
 
 /// Which parts of the CRIU images to decode.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -165,6 +170,8 @@ pub struct CriuCollector {
     only: Option<BTreeSet<String>>,
     /// Things the report should say, each naming its member.
     warnings: Vec<String>,
+    /// CRIU images seen, up to [`MAX_IMAGES`].
+    images_seen: usize,
 }
 
 impl CriuCollector {
@@ -447,6 +454,12 @@ impl Part for CriuCollector {
         let Some(name) = ImageName::parse(file) else {
             return Ok(Interest::Skip);
         };
+        if self.only.is_none() {
+            self.images_seen += 1;
+            if self.images_seen > MAX_IMAGES {
+                return Err(Error::TooManyImages(MAX_IMAGES));
+            }
+        }
         if let Some(only) = &self.only {
             if !only.contains(&entry.name) {
                 return Ok(Interest::Skip);
