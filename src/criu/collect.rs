@@ -34,6 +34,11 @@ use crate::members;
 pub const IMAGE_CAP: u64 = 16 * 1024 * 1024;
 /// Budget for all CRIU images of one archive held at once.
 pub const IMAGE_BUDGET: u64 = 48 * 1024 * 1024;
+/// Most bytes of command lines and environments read from the pages of
+/// all processes together: each process gets at most
+/// [`crate::criu::memory::MAX_RANGE`] of each, and hostile mm images could
+/// otherwise claim that for tens of thousands of processes.
+pub const MEMORY_READ_BUDGET: u64 = 32 * 1024 * 1024;
 /// Most CRIU images (pages images included) in one archive. A dump has a
 /// few per process and thread; what is kept of each image (its decoded
 /// entries, or a pages image's id) is small but not nothing, so a million
@@ -172,6 +177,9 @@ pub struct CriuCollector {
     warnings: Vec<String>,
     /// CRIU images seen, up to [`MAX_IMAGES`].
     images_seen: usize,
+    /// Bytes of command lines and environments planned so far, up to
+    /// [`MEMORY_READ_BUDGET`].
+    memory_read: u64,
 }
 
 impl CriuCollector {
@@ -291,9 +299,11 @@ impl CriuCollector {
             for (what, x) in [("command line", &args), ("environment", &env)] {
                 if x.truncated {
                     self.warnings.push(format!(
-                        "member `{member}`: the {what} of process {pid} is longer than {} \
-                         bytes and was cut",
-                        crate::criu::memory::MAX_RANGE
+                        "member `{member}`: the {what} of process {pid} was cut at {} bytes \
+                         (ckpt reads at most {} of each, {} for all processes together)",
+                        x.bytes.len(),
+                        crate::criu::memory::MAX_RANGE,
+                        MEMORY_READ_BUDGET
                     ));
                 }
             }
@@ -338,8 +348,14 @@ impl CriuCollector {
                 continue;
             };
             let page = page_size(pagemap, image_size);
-            let args = Extraction::plan(pagemap, mm.mm_arg_start, mm.mm_arg_end, page);
-            let env = Extraction::plan(pagemap, mm.mm_env_start, mm.mm_env_end, page);
+            let mut plan = |start, end| {
+                let left = MEMORY_READ_BUDGET.saturating_sub(self.memory_read);
+                let x = Extraction::plan(pagemap, start, end, page, left);
+                self.memory_read += x.bytes.len() as u64;
+                x
+            };
+            let args = plan(mm.mm_arg_start, mm.mm_arg_end);
+            let env = plan(mm.mm_env_start, mm.mm_env_end);
             claims.push((pid, args, env));
         }
         claims

@@ -38,6 +38,10 @@ pub fn page_size(pagemap: &Pagemap, image_size: u64) -> u64 {
 /// together to a quarter of the stack limit, 2 MiB by default; 4 MiB leaves
 /// room and bounds what a hostile mm image can make ckpt allocate.
 pub const MAX_RANGE: u64 = 4 * 1024 * 1024;
+/// Most segments one range is read in. A range of [`MAX_RANGE`] bytes in
+/// 4 KiB pages has at most 1024 runs; more can only come from a hostile
+/// pagemap whose runs overlap, and each would cost memory.
+pub const MAX_SEGMENTS: usize = 4096;
 
 /// One virtual range to read, with where its bytes lie in the pages image.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,17 +53,20 @@ pub struct Extraction {
     /// True when some of the range lies in pages kept in a parent
     /// (pre-dump) image set, which this archive does not hold.
     pub in_parent: bool,
-    /// True when the range was longer than [`MAX_RANGE`] and was cut.
+    /// True when the range was longer than the limit it was planned with
+    /// (or lay in more than [`MAX_SEGMENTS`] runs) and was cut.
     pub truncated: bool,
 }
 
 impl Extraction {
     /// Plan the read of `[start, end)` through `pagemap`, whose pages are
-    /// `page_size` bytes.
-    pub fn plan(pagemap: &Pagemap, start: u64, end: u64, page_size: u64) -> Extraction {
+    /// `page_size` bytes, keeping at most `limit` bytes (and never more
+    /// than [`MAX_RANGE`]).
+    pub fn plan(pagemap: &Pagemap, start: u64, end: u64, page_size: u64, limit: u64) -> Extraction {
+        let limit = limit.min(MAX_RANGE);
         let wanted_end = end.max(start);
-        let truncated = wanted_end - start > MAX_RANGE;
-        let end = wanted_end.min(start.saturating_add(MAX_RANGE));
+        let mut truncated = wanted_end - start > limit;
+        let end = wanted_end.min(start.saturating_add(limit));
         let len = usize::try_from(end - start).unwrap_or(0);
         let mut segments = Vec::new();
         let mut in_parent = false;
@@ -73,6 +80,10 @@ impl Extraction {
             let from = start.max(run_start);
             let to = end.min(run_end);
             if from < to {
+                if segments.len() == MAX_SEGMENTS {
+                    truncated = true;
+                    break;
+                }
                 if present {
                     let at = image_offset + (from - run_start);
                     let dest = usize::try_from(from - start).unwrap_or(usize::MAX);
@@ -168,7 +179,7 @@ mod tests {
             entries: vec![run(0x1000, 2, PE_PRESENT), run(0x8000, 1, PE_PRESENT | 2)],
         };
         let pages = image(3);
-        let mut x = Extraction::plan(&pagemap, 0x2ff0, 0x8010, PAGE_SIZE);
+        let mut x = Extraction::plan(&pagemap, 0x2ff0, 0x8010, PAGE_SIZE, MAX_RANGE);
         for (i, chunk) in pages.chunks(1000).enumerate() {
             x.feed(i as u64 * 1000, chunk);
         }
@@ -187,11 +198,11 @@ mod tests {
             entries: vec![run(0x1000, 4, PE_PARENT), run(0x9000, 1, PE_PRESENT)],
         };
         let pages = image(1);
-        let mut x = Extraction::plan(&pagemap, 0x9000, 0x9010, PAGE_SIZE);
+        let mut x = Extraction::plan(&pagemap, 0x9000, 0x9010, PAGE_SIZE, MAX_RANGE);
         x.feed(0, &pages);
         assert_eq!(&x.bytes[..], &pages[..16]);
 
-        let from_parent = Extraction::plan(&pagemap, 0x1000, 0x1010, PAGE_SIZE);
+        let from_parent = Extraction::plan(&pagemap, 0x1000, 0x1010, PAGE_SIZE, MAX_RANGE);
         assert!(from_parent.in_parent && from_parent.is_empty());
     }
 
@@ -206,7 +217,7 @@ mod tests {
             entries: vec![old, run(0x5000, 1, PE_PRESENT)],
         };
         let pages = image(2);
-        let mut x = Extraction::plan(&pagemap, 0x5000, 0x5004, PAGE_SIZE);
+        let mut x = Extraction::plan(&pagemap, 0x5000, 0x5004, PAGE_SIZE, MAX_RANGE);
         x.feed(0, &pages);
         assert_eq!(&x.bytes[..], &pages[0x1000..0x1004]);
     }
@@ -218,9 +229,9 @@ mod tests {
             entries: vec![run(0x1000, 2, PE_PRESENT), run(0x8000, 1, PE_PRESENT)],
         };
         let pages = image(3);
-        let mut streamed = Extraction::plan(&pagemap, 0x1ff0, 0x8010, PAGE_SIZE);
+        let mut streamed = Extraction::plan(&pagemap, 0x1ff0, 0x8010, PAGE_SIZE, MAX_RANGE);
         streamed.feed(0, &pages);
-        let mut direct = Extraction::plan(&pagemap, 0x1ff0, 0x8010, PAGE_SIZE);
+        let mut direct = Extraction::plan(&pagemap, 0x1ff0, 0x8010, PAGE_SIZE, MAX_RANGE);
         let mut read_at = |at: u64, buf: &mut [u8]| {
             buf.copy_from_slice(&pages[at as usize..at as usize + buf.len()]);
             Ok(())
@@ -229,7 +240,7 @@ mod tests {
         assert_eq!(direct, streamed);
 
         // A run pointing past the end of the image reads as zeros.
-        let mut short = Extraction::plan(&pagemap, 0x8000, 0x8010, PAGE_SIZE);
+        let mut short = Extraction::plan(&pagemap, 0x8000, 0x8010, PAGE_SIZE, MAX_RANGE);
         short.read_with(2 * PAGE_SIZE, &mut read_at).unwrap();
         assert!(short.bytes.iter().all(|&b| b == 0));
     }
@@ -250,15 +261,39 @@ mod tests {
     }
 
     #[test]
+    fn a_limit_below_the_range_cuts_it() {
+        let pagemap = Pagemap {
+            pages_id: 1,
+            entries: vec![run(0x1000, 4, PE_PRESENT)],
+        };
+        let x = Extraction::plan(&pagemap, 0x1000, 0x3000, PAGE_SIZE, 100);
+        assert_eq!((x.bytes.len(), x.truncated), (100, true));
+        let none = Extraction::plan(&pagemap, 0x1000, 0x3000, PAGE_SIZE, 0);
+        assert!(none.bytes.is_empty() && none.truncated && none.is_empty());
+    }
+
+    #[test]
+    fn overlapping_runs_beyond_the_segment_limit_cut_the_range() {
+        // A hostile pagemap: the same page listed many times over.
+        let pagemap = Pagemap {
+            pages_id: 1,
+            entries: vec![run(0x1000, 1, PE_PRESENT); MAX_SEGMENTS + 10],
+        };
+        let x = Extraction::plan(&pagemap, 0x1000, 0x1010, PAGE_SIZE, MAX_RANGE);
+        assert_eq!(x.segments.len(), MAX_SEGMENTS);
+        assert!(x.truncated);
+    }
+
+    #[test]
     fn huge_ranges_are_cut_and_inverted_ones_are_empty() {
         let pagemap = Pagemap {
             pages_id: 1,
             entries: vec![run(0, 1, PE_PRESENT)],
         };
-        let x = Extraction::plan(&pagemap, 0, u64::MAX, PAGE_SIZE);
+        let x = Extraction::plan(&pagemap, 0, u64::MAX, PAGE_SIZE, MAX_RANGE);
         assert!(x.truncated);
         assert_eq!(x.bytes.len() as u64, MAX_RANGE);
-        let y = Extraction::plan(&pagemap, 0x5000, 0x1000, PAGE_SIZE);
+        let y = Extraction::plan(&pagemap, 0x5000, 0x1000, PAGE_SIZE, MAX_RANGE);
         assert!(y.bytes.is_empty());
     }
 }
