@@ -45,9 +45,13 @@ pub struct MemparseArgs {
     /// The process to analyze
     #[arg(short, long, value_name = "PID")]
     pub pid: Option<u32>,
-    /// Write the hexdump to this file instead of standard output
+    /// Write the hexdump to this file instead of standard output; it gets
+    /// its name only once complete
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
+    /// Replace OUT if it exists
+    #[arg(long, requires = "output")]
+    pub force: bool,
     /// Search the process's memory for this string
     #[arg(short, long, value_name = "STRING", conflicts_with = "search_regex")]
     pub search: Option<String>,

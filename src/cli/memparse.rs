@@ -2,7 +2,6 @@
 //! search of its memory. The library does the reading; this file picks
 //! where the output goes and prints checkpointctl's titles.
 
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -12,6 +11,7 @@ use ckpt::memparse::hexdump::Hexdump;
 use ckpt::memparse::search::{MAX_CONTEXT, MAX_MATCHES, Pattern, Search, write_matches};
 use ckpt::memparse::walk::MemorySink;
 use ckpt::memparse::{read_memory, sizes, write_sizes};
+use ckpt::output::{OutputFile, check_target};
 use clap::CommandFactory;
 use clap::error::ErrorKind;
 
@@ -21,6 +21,13 @@ use crate::cli::{Exit, print_error, print_warning};
 /// Run the command.
 pub fn run(args: &MemparseArgs) -> Result<Exit> {
     check_usage(args);
+    if let Some(output) = &args.output
+        && let Err(err) = check_target(output, args.force)
+    {
+        // Before the archive is read: its scan may take minutes.
+        print_error(&err.to_string());
+        return Ok(Exit::Failure);
+    }
     let display = args.file.display().to_string();
     let source = if args.file == Path::new("-") {
         Source::Stdin
@@ -60,14 +67,18 @@ pub fn run(args: &MemparseArgs) -> Result<Exit> {
             let mut dump = HexdumpOutput {
                 stdout: Some(&mut out),
                 file: args.output.clone(),
+                force: args.force,
                 pid,
                 display: &display,
                 hexdump: None,
             };
             let result = read_memory(source, pid, &mut dump);
-            // Rows written before an error stay above it.
-            dump.finish()?;
-            result.map(|read| read.warnings)
+            match dump.finish(result.is_ok()) {
+                Ok(()) => result.map(|read| read.warnings),
+                // The file could not get its name: that is this run's error.
+                Err(err) if result.is_ok() => Err(ckpt::Error::Write(err)),
+                Err(_) => result.map(|read| read.warnings),
+            }
         }
     };
     out.flush()?;
@@ -164,20 +175,53 @@ struct HexdumpOutput<'a> {
     /// Standard output, until the rows take it.
     stdout: Option<&'a mut dyn Write>,
     file: Option<PathBuf>,
+    force: bool,
     pid: u32,
     display: &'a str,
-    hexdump: Option<Hexdump<Box<dyn Write + 'a>>>,
+    hexdump: Option<Hexdump<Rows<'a>>>,
 }
 
-impl<'a> HexdumpOutput<'a> {
-    fn finish(&mut self) -> io::Result<()> {
-        match self.hexdump.as_mut() {
-            Some(hexdump) => hexdump.finish(),
-            None => Ok(()),
+/// Where the hexdump rows go.
+enum Rows<'a> {
+    Stdout(&'a mut dyn Write),
+    File(OutputFile),
+}
+
+impl Write for Rows<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Rows::Stdout(out) => out.write(buf),
+            Rows::File(file) => file.write(buf),
         }
     }
 
-    fn rows(&mut self) -> io::Result<&mut Hexdump<Box<dyn Write + 'a>>> {
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Rows::Stdout(out) => out.flush(),
+            Rows::File(file) => file.flush(),
+        }
+    }
+}
+
+impl<'a> HexdumpOutput<'a> {
+    /// End the hexdump. An output file gets its name only when the whole
+    /// memory was read (`complete`); otherwise it is removed, and rows
+    /// already on standard output stay above the error.
+    fn finish(&mut self, complete: bool) -> io::Result<()> {
+        let Some(mut hexdump) = self.hexdump.take() else {
+            return Ok(());
+        };
+        if complete {
+            hexdump.finish()?;
+        }
+        match hexdump.into_inner() {
+            Rows::File(file) if complete => file.commit(),
+            Rows::File(_) => Ok(()),
+            Rows::Stdout(out) => out.flush(),
+        }
+    }
+
+    fn rows(&mut self) -> io::Result<&mut Hexdump<Rows<'a>>> {
         self.hexdump
             .as_mut()
             .ok_or_else(|| io::Error::other("hexdump rows before its beginning"))
@@ -190,11 +234,9 @@ impl MemorySink for HexdumpOutput<'_> {
         let Some(stdout) = self.stdout.take() else {
             return Ok(());
         };
-        let (rows, compact): (Box<dyn Write>, bool) = match &self.file {
+        let (rows, compact) = match &self.file {
             Some(path) => {
-                let file = File::create(path).map_err(|e| {
-                    io::Error::new(e.kind(), format!("cannot create {}: {e}", path.display()))
-                })?;
+                let file = OutputFile::create(path, self.force)?;
                 writeln!(
                     stdout,
                     "\nWriting memory pages content for process ID {pid} from checkpoint: \
@@ -202,7 +244,7 @@ impl MemorySink for HexdumpOutput<'_> {
                     path.display()
                 )?;
                 stdout.flush()?;
-                (Box::new(BufWriter::new(file)), false)
+                (Rows::File(file), false)
             }
             None => {
                 writeln!(
@@ -210,7 +252,7 @@ impl MemorySink for HexdumpOutput<'_> {
                     "\nDisplaying memory pages content for process ID {pid} from \
                      checkpoint: {display}\n"
                 )?;
-                (Box::new(stdout), true)
+                (Rows::Stdout(stdout), true)
             }
         };
         let mut hexdump = Hexdump::new(rows, compact);

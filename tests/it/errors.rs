@@ -15,7 +15,7 @@ use ckpt::fixture::{ArchiveFixture, ContainerFixture, FixtureEngine, PodOptionsS
 use ckpt::members::{JSON_MEMBER_CAP, MAX_FOLDERS, METADATA_BUDGET};
 use tempfile::TempDir;
 
-use crate::util::{Run, ckpt_in, ckpt_stdin, fixtures, json};
+use crate::util::{Run, ckpt_in, ckpt_stdin, compressed_cut, fixtures, json};
 
 /// The name broken archives are written under.
 const BROKEN: &str = "broken.tar";
@@ -350,27 +350,6 @@ fn truncated_metadata_member_names_the_member() {
             file,
             &["archive is truncated", "inside member `spec.dump`"],
         );
-    }
-}
-
-/// `tar` compressed with `compression` and cut right after the compressed
-/// form of its first `at` bytes. The encoder is flushed there, so a decoder
-/// can hand out every one of those bytes before it runs out of input.
-fn compressed_cut(tar: &[u8], at: usize, compression: Compression) -> Vec<u8> {
-    match compression {
-        Compression::None => tar[..at].to_vec(),
-        Compression::Gzip => {
-            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-            gz.write_all(&tar[..at]).unwrap();
-            gz.flush().unwrap();
-            gz.get_ref().clone()
-        }
-        Compression::Zstd => {
-            let mut zst = zstd::stream::write::Encoder::new(Vec::new(), 1).unwrap();
-            zst.write_all(&tar[..at]).unwrap();
-            zst.flush().unwrap();
-            zst.get_ref().clone()
-        }
     }
 }
 

@@ -18,7 +18,7 @@ use ckpt::fixture::criu::{TASK_DEAD, pagemap_image, pagemap_run};
 use ckpt::fixture::{ArchiveFixture, ContainerFixture, CriuFixture, FixtureEngine, PAGE};
 use tempfile::TempDir;
 
-use crate::util::{Run, ckpt, ckpt_in, ckpt_stdin, real_dir, reference};
+use crate::util::{Run, ckpt, ckpt_in, ckpt_stdin, compressed_cut, real_dir, reference};
 
 /// The name synthetic archives are written under.
 const FILE: &str = "checkpoint.tar";
@@ -750,5 +750,64 @@ fn pod_and_kubelet_archives_are_refused_in_one_line() {
             assert!(lines[0].starts_with(&format!("ckpt: error: {archive}: memparse reads")));
             assert!(lines[0].contains(words), "{}", lines[0]);
         }
+    }
+}
+
+#[test]
+fn output_file_is_not_overwritten_without_force() {
+    let criu = deep();
+    let dir = written(&criu, Compression::Zstd);
+    let out = dir.path().join("out.txt");
+    fs::write(&out, "keep me").expect("an existing file");
+    let refused = memparse_in(dir.path(), &["--pid", "1", "-o", "out.txt"]);
+    assert_eq!(refused.code, 1);
+    assert_eq!(refused.stdout, "", "refused before the archive is read");
+    assert_eq!(
+        refused.stderr_lines(),
+        ["ckpt: error: out.txt exists already; pass --force to replace it"]
+    );
+    assert_eq!(fs::read_to_string(&out).expect("kept"), "keep me");
+
+    let forced = memparse_in(dir.path(), &["--pid", "1", "-o", "out.txt", "--force"]);
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+    let file = fs::read_to_string(&out).expect("replaced");
+    assert!(file.starts_with(HEADER), "{file:.200}");
+
+    // --force alone means nothing: it needs a file to replace.
+    let usage = memparse_in(dir.path(), &["--pid", "1", "--force"]);
+    assert_eq!(usage.code, 2, "{}", usage.stderr);
+}
+
+#[test]
+fn output_file_of_a_run_that_fails_midway_is_never_named() {
+    let criu = deep();
+    let whole = container(criu.clone()).to_bytes(Compression::None);
+    // Cut inside the last pages image: rows are written before the error.
+    let (pages_id, _) = criu.pagemap(22).expect("memory");
+    let name = format!("checkpoint/pages-{pages_id}.img");
+    let at = whole
+        .windows(name.len())
+        .position(|w| w == name.as_bytes())
+        .expect("the member's header")
+        + 512
+        + 3000;
+    for compression in COMPRESSIONS {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let bytes = compressed_cut(&whole, at, compression);
+        fs::write(dir.path().join(FILE), bytes).expect("writing the archive");
+        let run = memparse_in(dir.path(), &["--pid", "22", "-o", "out.txt"]);
+        assert_eq!(run.code, 1, "{compression:?}");
+        assert_eq!(
+            run.stderr_lines().len(),
+            1,
+            "{compression:?}: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("truncated"), "{}", run.stderr);
+        let left: Vec<_> = fs::read_dir(dir.path())
+            .expect("the folder")
+            .map(|e| e.expect("an entry").file_name())
+            .collect();
+        assert_eq!(left, [FILE], "{compression:?}: no out.txt, no partial file");
     }
 }

@@ -2,6 +2,8 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+use ckpt::archive::compression::Compression;
 use std::process::{Command, Output, Stdio};
 
 /// The repository's `fixtures/` folder.
@@ -97,4 +99,25 @@ pub fn ckpt_stdin(args: &[&str], input: &[u8]) -> Run {
 pub fn json(run: &Run) -> Vec<serde_json::Value> {
     serde_json::from_str(&run.stdout)
         .unwrap_or_else(|e| panic!("stdout is not a JSON array ({e}):\n{}", run.stdout))
+}
+
+/// `tar` compressed with `compression` and cut right after the compressed
+/// form of its first `at` bytes. The encoder is flushed there, so a decoder
+/// can hand out every one of those bytes before it runs out of input.
+pub fn compressed_cut(tar: &[u8], at: usize, compression: Compression) -> Vec<u8> {
+    match compression {
+        Compression::None => tar[..at].to_vec(),
+        Compression::Gzip => {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            gz.write_all(&tar[..at]).unwrap();
+            gz.flush().unwrap();
+            gz.get_ref().clone()
+        }
+        Compression::Zstd => {
+            let mut zst = zstd::stream::write::Encoder::new(Vec::new(), 1).unwrap();
+            zst.write_all(&tar[..at]).unwrap();
+            zst.flush().unwrap();
+            zst.get_ref().clone()
+        }
+    }
 }

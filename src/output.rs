@@ -1,0 +1,223 @@
+//! Files the user asked ckpt to write (`memparse --output`), made so that
+//! the name never holds half a file.
+//!
+//! The content goes to a temporary file beside the target (same folder, so
+//! the final rename cannot cross file systems), named
+//! `.<name>.ckpt-<pid>-<n>.partial`. [`OutputFile::commit`] flushes it to
+//! disk and only then gives it the target's name; dropping it uncommitted
+//! (an error in the middle) removes it. A process killed outright leaves
+//! the `.partial` file behind, never a truncated file under the name.
+//!
+//! An existing target is kept unless `force` is set: without it the final
+//! step is a hard link, which fails if the name was taken meanwhile, so
+//! even a file created while ckpt ran is not overwritten.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A file being written under a temporary name; see the module docs.
+#[derive(Debug)]
+pub struct OutputFile {
+    target: PathBuf,
+    temp: PathBuf,
+    force: bool,
+    /// `None` once committed.
+    file: Option<BufWriter<File>>,
+}
+
+impl OutputFile {
+    /// Start writing `target`. Fails at once when `target` exists and
+    /// `force` is not set, or is a folder; the message names the path.
+    pub fn create(target: &Path, force: bool) -> io::Result<OutputFile> {
+        check_target(target, force)?;
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let name = target
+            .file_name()
+            .ok_or_else(|| named(target, io::ErrorKind::InvalidInput, "names no file"))?;
+        let temp_name = format!(
+            ".{}.ckpt-{}-{}.partial",
+            name.to_string_lossy(),
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let temp = target.with_file_name(temp_name);
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+            .map_err(|e| named(target, e.kind(), &format!("cannot be created: {e}")))?;
+        Ok(OutputFile {
+            target: target.to_path_buf(),
+            temp,
+            force,
+            file: Some(BufWriter::new(file)),
+        })
+    }
+
+    /// The temporary file's path (for tests and messages).
+    pub fn temp_path(&self) -> &Path {
+        &self.temp
+    }
+
+    /// Flush the content to disk and give it the target's name.
+    pub fn commit(mut self) -> io::Result<()> {
+        let Some(buffered) = self.file.take() else {
+            return Ok(());
+        };
+        let file = buffered
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)?;
+        file.sync_all()?;
+        drop(file);
+        let placed = if self.force {
+            fs::rename(&self.temp, &self.target)
+        } else {
+            // A hard link fails on an existing name: no overwrite, even of a
+            // file that appeared while ckpt ran.
+            fs::hard_link(&self.temp, &self.target).and_then(|()| fs::remove_file(&self.temp))
+        };
+        placed.map_err(|e| {
+            let _ = fs::remove_file(&self.temp);
+            match e.kind() {
+                io::ErrorKind::AlreadyExists => exists(&self.target),
+                kind => named(&self.target, kind, &format!("cannot be written: {e}")),
+            }
+        })
+    }
+}
+
+impl Write for OutputFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self.file.as_mut() {
+            Some(file) => file.write(buf),
+            None => Err(io::Error::other("output file already committed")),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self.file.as_mut() {
+            Some(file) => file.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for OutputFile {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            // Not committed: the content is incomplete.
+            let _ = fs::remove_file(&self.temp);
+        }
+    }
+}
+
+/// Whether `target` may be written: not a folder, and not an existing
+/// file unless `force`.
+pub fn check_target(target: &Path, force: bool) -> io::Result<()> {
+    match fs::symlink_metadata(target) {
+        Ok(meta) if meta.is_dir() => Err(named(
+            target,
+            io::ErrorKind::InvalidInput,
+            "is a folder, not a file name",
+        )),
+        Ok(_) if !force => Err(exists(target)),
+        _ => Ok(()),
+    }
+}
+
+fn exists(target: &Path) -> io::Error {
+    named(
+        target,
+        io::ErrorKind::AlreadyExists,
+        "exists already; pass --force to replace it",
+    )
+}
+
+fn named(path: &Path, kind: io::ErrorKind, what: &str) -> io::Error {
+    io::Error::new(kind, format!("{} {what}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn the_name_appears_only_when_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("dump.txt");
+        let mut out = OutputFile::create(&target, false).unwrap();
+        out.write_all(b"rows\n").unwrap();
+        assert!(!target.exists());
+        let temp = out.temp_path().to_path_buf();
+        assert!(temp.starts_with(dir.path()), "beside the target");
+        out.commit().unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"rows\n");
+        assert_eq!(entries(dir.path()), ["dump.txt"]);
+    }
+
+    #[test]
+    fn an_uncommitted_file_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("dump.txt");
+        let mut out = OutputFile::create(&target, false).unwrap();
+        out.write_all(b"half").unwrap();
+        drop(out);
+        assert!(entries(dir.path()).is_empty());
+    }
+
+    #[test]
+    fn an_existing_file_is_kept_without_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("dump.txt");
+        fs::write(&target, b"old").unwrap();
+        let err = OutputFile::create(&target, false).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert!(
+            err.to_string()
+                .ends_with("dump.txt exists already; pass --force to replace it")
+        );
+
+        let mut forced = OutputFile::create(&target, true).unwrap();
+        forced.write_all(b"new").unwrap();
+        forced.commit().unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"new");
+        assert_eq!(entries(dir.path()), ["dump.txt"]);
+    }
+
+    #[test]
+    fn a_file_that_appears_meanwhile_is_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("dump.txt");
+        let mut out = OutputFile::create(&target, false).unwrap();
+        out.write_all(b"mine").unwrap();
+        fs::write(&target, b"theirs").unwrap();
+        let err = out.commit().unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read(&target).unwrap(), b"theirs");
+        assert_eq!(
+            entries(dir.path()),
+            ["dump.txt"],
+            "the temporary file is gone"
+        );
+    }
+
+    #[test]
+    fn a_folder_or_a_missing_folder_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = OutputFile::create(dir.path(), true).unwrap_err();
+        assert!(err.to_string().contains("is a folder"), "{err}");
+        let err = OutputFile::create(&dir.path().join("no/such/dump.txt"), false).unwrap_err();
+        assert!(err.to_string().contains("cannot be created"), "{err}");
+    }
+}
