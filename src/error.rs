@@ -101,6 +101,32 @@ pub enum Error {
         /// The budget in bytes.
         cap: u64,
     },
+    /// The metadata members of an archive hold more JSON values than ckpt
+    /// deserializes.
+    #[error(
+        "member `{member}` brings the JSON values of the metadata members to {values}, \
+         over the limit of {cap}"
+    )]
+    JsonValueBudget {
+        /// The member that crossed the budget.
+        member: String,
+        /// The values counted so far, this member included.
+        values: u64,
+        /// The budget.
+        cap: u64,
+    },
+    /// The CRIU images of an archive would take more memory decoded than
+    /// ckpt allows.
+    #[error(
+        "member `{member}` brings the memory the decoded CRIU images take over {cap} bytes \
+         (entries decode to more than their size: a hostile image?)"
+    )]
+    DecodedBudget {
+        /// The image that crossed the budget.
+        member: String,
+        /// The budget in bytes.
+        cap: u64,
+    },
     /// A JSON member is empty.
     #[error("member `{0}` is empty")]
     EmptyMember(String),

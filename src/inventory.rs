@@ -111,6 +111,8 @@ pub struct Inventory {
     /// The member being buffered: its folder, kind and bytes so far.
     pending: Option<(String, MetadataMember, Vec<u8>)>,
     budget_used: u64,
+    /// JSON values counted in the metadata members read so far.
+    json_values: u64,
     /// Done as soon as the root's `config.dump` and `spec.dump` are read.
     until_root_metadata: bool,
     /// Metadata members read so far, to tell a second copy.
@@ -374,6 +376,16 @@ impl Part for Inventory {
 
     fn end(&mut self, entry: &Entry) -> Result<()> {
         if let Some((folder, kind, bytes)) = self.pending.take() {
+            if kind != MetadataMember::DeletedFiles {
+                self.json_values += metadata::count_values(&bytes);
+                if self.json_values > members::JSON_VALUE_BUDGET {
+                    return Err(Error::JsonValueBudget {
+                        member: entry.name.clone(),
+                        values: self.json_values,
+                        cap: members::JSON_VALUE_BUDGET,
+                    });
+                }
+            }
             self.store(&folder, kind, &entry.name, &bytes)?;
         }
         Ok(())

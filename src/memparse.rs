@@ -56,8 +56,6 @@ use crate::report::table::write_aligned;
 use crate::report::units::iec;
 use walk::{MemorySink, Walker};
 
-/// `MAP_SHARED` in a VMA's mmap flags.
-const MAP_SHARED: u32 = 0x1;
 /// Bytes read at a time from a plain tar file.
 const READ_CHUNK: usize = 128 * 1024;
 /// Where the images of a container archive are.
@@ -128,12 +126,7 @@ pub fn sizes(source: Source<'_>) -> Result<Sizes> {
                  process {pid} is unknown"
             ));
         }
-        let shared = checkpoint.mms.get(&pid).map(|mm| {
-            let shared = mm.vmas.iter().filter(|v| v.flags & MAP_SHARED != 0);
-            shared
-                .map(|v| v.end.saturating_sub(v.start))
-                .fold(0, u64::saturating_add)
-        });
+        let shared = checkpoint.mms.get(&pid).map(|mm| mm.shared_size);
         if shared.is_none() {
             warnings.push(format!(
                 "member `{CHECKPOINT}mm-{pid}.img` is missing: the shared memory size of \

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use crate::criu::proto::{
-    CoreEntry, FdinfoEntry, FileEntry, FsEntry, InventoryEntry, MmEntry, MntEntry, PagemapEntry,
+    CoreEntry, FdinfoEntry, FileEntry, FsEntry, InventoryEntry, MntEntry, PagemapEntry,
     PstreeEntry, StatsEntry, TaskKobjIdsEntry, TcpStreamEntry, UtsnsEntry,
 };
 
@@ -21,6 +21,28 @@ pub struct Pagemap {
     pub pages_id: u32,
     /// The runs, in image order (ascending addresses).
     pub entries: Vec<PagemapEntry>,
+}
+
+/// `MAP_SHARED` in a VMA's mmap flags.
+pub const MAP_SHARED: u32 = 0x1;
+
+/// What is kept of an `mm-<pid>.img`: where the command line and the
+/// environment lie, and the size of the shared mappings. The VMAs are
+/// summed as they are decoded, one at a time, and not kept: a process may
+/// have tens of thousands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MmSummary {
+    /// Start of the argv strings.
+    pub mm_arg_start: u64,
+    /// End of the argv strings.
+    pub mm_arg_end: u64,
+    /// Start of the environment strings.
+    pub mm_env_start: u64,
+    /// End of the environment strings.
+    pub mm_env_end: u64,
+    /// Bytes of the `MAP_SHARED` mappings (checkpointctl's shared memory
+    /// size).
+    pub shared_size: u64,
 }
 
 /// Bytes read from a process's memory while its pages image streamed past.
@@ -44,7 +66,7 @@ pub struct Checkpoint {
     /// `ids-<pid>.img` by pid.
     pub ids: BTreeMap<u32, TaskKobjIdsEntry>,
     /// `mm-<pid>.img` by pid.
-    pub mms: BTreeMap<u32, MmEntry>,
+    pub mms: BTreeMap<u32, MmSummary>,
     /// `pagemap-<pid>.img` by pid.
     pub pagemaps: BTreeMap<u32, Pagemap>,
     /// `fdinfo-<files_id>.img` by files id.

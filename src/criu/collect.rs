@@ -19,12 +19,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use prost::Message;
 
 use crate::archive::scan::{Entry, EntryKind, Interest, Part};
-use crate::criu::checkpoint::{Checkpoint, PE_PRESENT, Pagemap, flags};
-use crate::criu::image::{Image, decode_entry, magic};
+use crate::criu::checkpoint::{Checkpoint, MAP_SHARED, MmSummary, PE_PRESENT, Pagemap, flags};
+use crate::criu::image::{Image, decode_entry, fields, magic};
 use crate::criu::memory::{Extraction, page_size};
 use crate::criu::proto::{
-    CoreEntry, FdinfoEntry, FileEntry, FsEntry, MmEntry, MntEntry, PagemapEntry, PagemapHead,
-    StatsEntry, TaskKobjIdsEntry, TcpStreamEntry, UtsnsEntry,
+    CoreEntry, FdinfoEntry, FileEntry, FsEntry, InventoryEntry, MM_VMAS_TAG, MmHead, MntEntry,
+    PagemapEntry, PagemapHead, PstreeEntry, StatsEntry, TaskKobjIdsEntry, TcpStreamEntry,
+    UtsnsEntry, VmaEntry,
 };
 use crate::error::{Error, Position, Result};
 use crate::members;
@@ -32,8 +33,12 @@ use crate::members;
 /// Largest single CRIU image held in memory. Real ones are far smaller
 /// (`seccomp.img`, the largest small image of a real dump, is 93 KiB).
 pub const IMAGE_CAP: u64 = 16 * 1024 * 1024;
-/// Budget for all CRIU images of one archive held at once.
-pub const IMAGE_BUDGET: u64 = 48 * 1024 * 1024;
+/// Budget for what the decoded CRIU images of one archive may take in
+/// memory, as [`decoded_size`] bounds it before each image is decoded.
+/// Decoded entries can be far larger than their bytes (an empty entry of
+/// `files.img` is 4 bytes and decodes to a 368-byte struct), so the bytes
+/// alone bound nothing. A real dump of a hundred processes takes a few MiB.
+pub const DECODED_BUDGET: u64 = 64 * 1024 * 1024;
 /// Most bytes of command lines and environments read from the pages of
 /// all processes together: each process gets at most
 /// [`crate::criu::memory::MAX_RANGE`] of each, and hostile mm images could
@@ -166,7 +171,8 @@ pub struct CriuCollector {
     selection: Selection,
     checkpoints: BTreeMap<String, Checkpoint>,
     pending: Option<Pending>,
-    budget_used: u64,
+    /// What the images decoded so far take, as [`decoded_size`] bounds it.
+    decoded: u64,
     /// Pages images seen, by folder.
     seen_pages: BTreeMap<String, BTreeSet<u32>>,
     /// Pages images no pagemap had claimed when they passed, by folder.
@@ -362,6 +368,13 @@ impl CriuCollector {
     }
 
     fn decode(&mut self, member: &str, folder: &str, name: ImageName, bytes: &[u8]) -> Result<()> {
+        self.decoded = self.decoded.saturating_add(decoded_size(name, bytes));
+        if self.decoded > DECODED_BUDGET {
+            return Err(Error::DecodedBudget {
+                member: member.to_string(),
+                cap: DECODED_BUDGET,
+            });
+        }
         let cp = self.checkpoints.entry(folder.to_string()).or_default();
         match name {
             ImageName::Inventory => {
@@ -389,8 +402,7 @@ impl CriuCollector {
                     .insert(pid, first::<TaskKobjIdsEntry>(member, bytes, magic::IDS)?);
             }
             ImageName::Mm(pid) => {
-                cp.mms
-                    .insert(pid, first::<MmEntry>(member, bytes, magic::MM)?);
+                cp.mms.insert(pid, mm_summary(member, bytes)?);
             }
             ImageName::Fs(pid) => {
                 cp.fs
@@ -438,6 +450,83 @@ impl CriuCollector {
         }
         Ok(())
     }
+}
+
+/// An upper bound of the memory that decoding the image `bytes` as `name`
+/// takes and keeps, computed before decoding it. Each entry decoded costs
+/// its struct, twice for the spare capacity of the vector or map holding
+/// it. On top of that, prost decodes bytes and strings into vectors no
+/// longer than their encoding (the image's size covers them), and
+/// repeated `u32` fields, at least 2 bytes each, into 4 bytes with at most
+/// as much spare capacity (4 times the image's size covers them; only
+/// `pstree.img` and `files.img` have such fields). `mm-*.img` keeps no
+/// bytes at all.
+///
+/// NB: sound only because no message that is decoded whole has a repeated
+/// message field: the one in `mm-*.img`, its VMAs, is walked one at a
+/// time ([`mm_summary`]). A repeated message field added to a decoded
+/// message must be counted here.
+fn decoded_size(name: ImageName, bytes: &[u8]) -> u64 {
+    use std::mem::size_of;
+    // (decoded size of one entry, the image's magic, all entries decoded,
+    // bytes kept per byte of the image)
+    let (entry_size, expected, all, per_byte) = match name {
+        ImageName::Inventory => (size_of::<InventoryEntry>(), magic::INVENTORY, true, 1),
+        ImageName::Pstree => (size_of::<PstreeEntry>(), magic::PSTREE, true, 4),
+        ImageName::Files => (size_of::<FileEntry>(), magic::FILES, true, 4),
+        ImageName::Stats => (size_of::<StatsEntry>(), magic::STATS, false, 1),
+        ImageName::Core(_) => (size_of::<CoreEntry>(), magic::CORE, false, 1),
+        ImageName::Ids(_) => (size_of::<TaskKobjIdsEntry>(), magic::IDS, false, 1),
+        ImageName::Mm(_) => (size_of::<MmSummary>(), magic::MM, false, 0),
+        ImageName::Pagemap(_) => (size_of::<PagemapEntry>(), magic::PAGEMAP, true, 1),
+        ImageName::Fdinfo(_) => (size_of::<FdinfoEntry>(), magic::FDINFO, true, 1),
+        ImageName::Fs(_) => (size_of::<FsEntry>(), magic::FS, false, 1),
+        ImageName::Mountpoints(_) => (size_of::<MntEntry>(), magic::MNTS, true, 1),
+        ImageName::TcpStream(_) => (size_of::<TcpStreamEntry>(), magic::TCP_STREAM, false, 1),
+        ImageName::Utsns(_) => (size_of::<UtsnsEntry>(), magic::UTSNS, false, 1),
+        ImageName::Pages(_) => return 0,
+    };
+    // Walking the size prefixes costs no allocation; an image that does not
+    // parse fails when decoded.
+    let entries = match Image::parse("", bytes, expected) {
+        Ok(image) if all => image.entries().count(),
+        _ => 1,
+    };
+    // Map nodes add a little per entry.
+    let structs = (entries as u64).saturating_mul(2 * entry_size as u64 + 32);
+    (bytes.len() as u64)
+        .saturating_mul(per_byte)
+        .saturating_add(structs)
+}
+
+/// Decode `mm-*.img`: its head, and the shared size of its VMAs summed
+/// one VMA at a time.
+fn mm_summary(member: &str, bytes: &[u8]) -> Result<MmSummary> {
+    let image = Image::parse(member, bytes, magic::MM)?;
+    let entry = image
+        .entries()
+        .next()
+        .ok_or_else(|| bad(member, &"holds no entry"))??;
+    let head: MmHead = decode_entry(member, 0, entry)?;
+    let mut shared_size = 0u64;
+    for (i, vma) in fields(entry, MM_VMAS_TAG).enumerate() {
+        let vma: VmaEntry = vma
+            .map_err(|_| bad(member, &"entry 0 does not decode: broken wire format"))
+            .and_then(|bytes| {
+                VmaEntry::decode(bytes)
+                    .map_err(|e| bad(member, &format!("VMA {i} of entry 0 does not decode: {e}")))
+            })?;
+        if vma.flags & MAP_SHARED != 0 {
+            shared_size = shared_size.saturating_add(vma.end.saturating_sub(vma.start));
+        }
+    }
+    Ok(MmSummary {
+        mm_arg_start: head.mm_arg_start,
+        mm_arg_end: head.mm_arg_end,
+        mm_env_start: head.mm_env_start,
+        mm_env_end: head.mm_env_end,
+        shared_size,
+    })
 }
 
 fn first<M: Message + Default>(member: &str, bytes: &[u8], expected: u32) -> Result<M> {
@@ -532,13 +621,6 @@ impl Part for CriuCollector {
                 cap: IMAGE_CAP,
             });
         }
-        if self.budget_used.saturating_add(entry.size) > IMAGE_BUDGET {
-            return Err(Error::MetadataBudget {
-                member: entry.name.clone(),
-                cap: IMAGE_BUDGET,
-            });
-        }
-        self.budget_used += entry.size;
         let capacity = usize::try_from(entry.size).unwrap_or(0);
         self.pending = Some(Pending::Image {
             folder,

@@ -135,6 +135,76 @@ pub fn decode_entry<M: Message + Default>(member: &str, index: usize, bytes: &[u
     M::decode(bytes).map_err(|err| bad(member, &format!("entry {index} does not decode: {err}")))
 }
 
+/// The length-delimited fields numbered `tag` at the top level of the
+/// protobuf message `bytes`, in order, without decoding anything else:
+/// for repeated sub-messages that must be looked at one at a time rather
+/// than collected. Yields one [`BrokenWire`] and stops where the wire
+/// format is broken.
+pub fn fields(bytes: &[u8], tag: u32) -> Fields<'_> {
+    Fields { rest: bytes, tag }
+}
+
+/// Iterator of [`fields`].
+#[derive(Debug, Clone)]
+pub struct Fields<'a> {
+    rest: &'a [u8],
+    tag: u32,
+}
+
+/// A protobuf message whose wire format does not parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BrokenWire;
+
+impl<'a> Fields<'a> {
+    /// The next field: its key and, for a length-delimited one, its value.
+    fn field(&mut self) -> Option<(u64, &'a [u8])> {
+        let key = varint(&mut self.rest)?;
+        let length = match key & 7 {
+            0 => {
+                varint(&mut self.rest)?;
+                0
+            }
+            1 => 8,
+            2 => usize::try_from(varint(&mut self.rest)?).ok()?,
+            5 => 4,
+            _ => return None,
+        };
+        let value = self.rest.get(..length)?;
+        self.rest = &self.rest[length..];
+        Some((key, value))
+    }
+}
+
+impl<'a> Iterator for Fields<'a> {
+    type Item = std::result::Result<&'a [u8], BrokenWire>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.rest.is_empty() {
+            let Some((key, value)) = self.field() else {
+                self.rest = &[];
+                return Some(Err(BrokenWire));
+            };
+            if key & 7 == 2 && key >> 3 == u64::from(self.tag) {
+                return Some(Ok(value));
+            }
+        }
+        None
+    }
+}
+
+/// Read a base-128 varint from the front of `bytes`.
+fn varint(bytes: &mut &[u8]) -> Option<u64> {
+    let mut value = 0u64;
+    for (i, &b) in bytes.iter().enumerate().take(10) {
+        value |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            *bytes = &bytes[i + 1..];
+            return Some(value);
+        }
+    }
+    None
+}
+
 fn word(bytes: &[u8], at: usize) -> Option<u32> {
     let four = bytes.get(at..at + 4)?;
     Some(u32::from_le_bytes([four[0], four[1], four[2], four[3]]))
@@ -246,6 +316,42 @@ mod tests {
         ];
         let image = Image::parse("x", &garbage, magic::PSTREE).unwrap();
         assert!(image.decode_all::<PstreeEntry>().is_err());
+    }
+
+    #[test]
+    fn fields_finds_the_sub_messages_of_one_tag() {
+        use crate::criu::proto::{MM_VMAS_TAG, MmEntry, VmaEntry};
+        let vma = |start, end| VmaEntry {
+            start,
+            end,
+            ..VmaEntry::default()
+        };
+        let mm = MmEntry {
+            mm_arg_start: 300,
+            mm_env_end: u64::MAX,
+            exe_file_id: 7,
+            vmas: vec![
+                vma(0x1000, 0x2000),
+                VmaEntry::default(),
+                vma(1 << 40, 1 << 41),
+            ],
+            ..MmEntry::default()
+        };
+        let bytes = mm.encode_to_vec();
+        let decoded: Vec<VmaEntry> = fields(&bytes, MM_VMAS_TAG)
+            .map(|b| VmaEntry::decode(b.unwrap()).unwrap())
+            .collect();
+        assert_eq!(decoded, mm.vmas);
+        assert_eq!(fields(&bytes, 99).count(), 0);
+        // Cut inside the last VMA, or a bad wire type: broken, once.
+        let cut: Vec<_> = fields(&bytes[..bytes.len() - 1], MM_VMAS_TAG).collect();
+        assert_eq!(cut.len(), 3);
+        assert_eq!(cut[2], Err(BrokenWire));
+        assert_eq!(fields(&[0x0b], 1).collect::<Vec<_>>(), [Err(BrokenWire)]);
+        assert_eq!(
+            fields(&[0x08, 0xff], 1).collect::<Vec<_>>(),
+            [Err(BrokenWire)]
+        );
     }
 
     #[test]

@@ -103,6 +103,25 @@ pub struct MmEntry {
     pub vmas: Vec<VmaEntry>,
 }
 
+/// `mm-<pid>.img` without its VMAs: what the collector decodes. prost
+/// skips the VMA fields of the image without allocating, so an image of
+/// millions of empty VMAs (two bytes each, 48 decoded) costs nothing; the
+/// VMAs are walked one at a time instead ([`crate::criu::image::fields`]).
+#[derive(Clone, PartialEq, Message)]
+pub struct MmHead {
+    #[prost(uint64, required, tag = "8")]
+    pub mm_arg_start: u64,
+    #[prost(uint64, required, tag = "9")]
+    pub mm_arg_end: u64,
+    #[prost(uint64, required, tag = "10")]
+    pub mm_env_start: u64,
+    #[prost(uint64, required, tag = "11")]
+    pub mm_env_end: u64,
+}
+
+/// The field number of [`MmEntry::vmas`].
+pub const MM_VMAS_TAG: u32 = 14;
+
 /// One mapping of an address space.
 #[derive(Clone, PartialEq, Message)]
 pub struct VmaEntry {

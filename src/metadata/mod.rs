@@ -51,10 +51,86 @@ pub fn deserialize_object<T: DeserializeOwned + Default>(member: &str, bytes: &[
     }
 }
 
-/// The number of paths in `deleted.files`.
+/// The number of paths in `deleted.files`, counted without holding them:
+/// the member may have millions.
 pub fn count_deleted_files(member: &str, bytes: &[u8]) -> Result<usize> {
-    let paths: Vec<String> = deserialize(member, bytes)?;
-    Ok(paths.len())
+    let count: Option<PathCount> = deserialize(member, bytes)?;
+    Ok(count.map_or(0, |c| c.0))
+}
+
+/// An upper bound on the number of JSON values in `bytes`, without
+/// deserializing them: every value but the first follows a `[`, `,` or `:`
+/// outside a string, and every `{` starts one. Linear, no allocation.
+pub fn count_values(bytes: &[u8]) -> u64 {
+    let mut values = 1;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in bytes {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' => in_string = true,
+                b'[' | b'{' | b',' | b':' => values += 1,
+                _ => {}
+            }
+        }
+    }
+    values
+}
+
+/// The length of a JSON list of strings, each checked and dropped.
+struct PathCount(usize);
+
+impl<'de> serde::Deserialize<'de> for PathCount {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        struct Paths;
+        impl<'de> serde::de::Visitor<'de> for Paths {
+            type Value = PathCount;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of paths")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<PathCount, A::Error> {
+                let mut n = 0;
+                while seq.next_element::<PathOnly>()?.is_some() {
+                    n += 1;
+                }
+                Ok(PathCount(n))
+            }
+        }
+        deserializer.deserialize_seq(Paths)
+    }
+}
+
+/// One path of `deleted.files`: must be a string, is not kept.
+struct PathOnly;
+
+impl<'de> serde::Deserialize<'de> for PathOnly {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        struct Path;
+        impl serde::de::Visitor<'_> for Path {
+            type Value = PathOnly;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a path")
+            }
+            fn visit_str<E: serde::de::Error>(self, _: &str) -> std::result::Result<PathOnly, E> {
+                Ok(PathOnly)
+            }
+        }
+        deserializer.deserialize_str(Path)
+    }
 }
 
 #[cfg(test)]
@@ -99,5 +175,26 @@ mod tests {
         let bytes = br#"["/data/delete-me.txt", "/etc/motd"]"#;
         assert_eq!(count_deleted_files("deleted.files", bytes).unwrap(), 2);
         assert!(count_deleted_files("deleted.files", b"{}").is_err());
+        assert!(count_deleted_files("deleted.files", b"[1]").is_err());
+        assert_eq!(count_deleted_files("deleted.files", b"null").unwrap(), 0);
+        let escaped = br#"["/a\"b", "/\u00e9"]"#;
+        assert_eq!(count_deleted_files("deleted.files", escaped).unwrap(), 2);
+    }
+
+    #[test]
+    fn counts_at_least_every_value() {
+        for (json, at_least) in [
+            (&b"1"[..], 1),
+            (b"[]", 1),
+            (b"[1, 2, 3]", 4),
+            (br#"{"a": [1, {"b": null}]}"#, 6),
+            (br#"["[,{:", "\",", ""]"#, 4),
+        ] {
+            let counted = count_values(json);
+            assert!(counted >= at_least, "{json:?}: {counted}");
+            assert!(counted <= at_least + 2, "{json:?}: {counted} is close");
+        }
+        // Structure inside strings is not counted.
+        assert_eq!(count_values(br#""[[[,,,{{{::""#), 1);
     }
 }
