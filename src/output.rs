@@ -3,62 +3,113 @@
 //!
 //! The content goes to a temporary file beside the target (same folder, so
 //! the final rename cannot cross file systems), named
-//! `.<name>.ckpt-<pid>-<n>.partial`. [`OutputFile::commit`] flushes it to
+//! `<name>.ckpt-<pid>-<n>.partial`. [`OutputFile::commit`] flushes it to
 //! disk and only then gives it the target's name; dropping it uncommitted
-//! (an error in the middle) removes it. A process killed outright leaves
-//! the `.partial` file behind, never a truncated file under the name.
+//! (an error in the middle) removes it, and so does
+//! [`remove_partial_files`], which the command line calls when it is
+//! interrupted (Ctrl-C, SIGTERM). Only a process killed outright (SIGKILL)
+//! leaves the `.partial` file behind, visible beside the target, never a
+//! truncated file under the name.
 //!
 //! An existing target is kept unless `force` is set: without it the final
 //! step is a hard link, which fails if the name was taken meanwhile, so
 //! even a file created while ckpt ran is not overwritten.
+//!
+//! A target that is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO,
+//! or a symbolic link to one) is written directly, as a shell redirection
+//! would: it has no content to lose and cannot be replaced by renaming.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Temporary files being written, for [`remove_partial_files`].
+static PARTIAL: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Remove every temporary file still being written: for a process that is
+/// interrupted and about to exit.
+pub fn remove_partial_files() {
+    if let Ok(partial) = PARTIAL.lock() {
+        for path in partial.iter() {
+            let _ = fs::remove_file(path);
+        }
+    }
+}
+
+fn forget_partial(path: &Path) {
+    if let Ok(mut partial) = PARTIAL.lock() {
+        partial.retain(|p| p != path);
+    }
+}
 
 /// A file being written under a temporary name; see the module docs.
 #[derive(Debug)]
 pub struct OutputFile {
     target: PathBuf,
-    temp: PathBuf,
+    /// `None` when the target is written directly (not a regular file).
+    temp: Option<PathBuf>,
     force: bool,
     /// `None` once committed.
     file: Option<BufWriter<File>>,
 }
 
 impl OutputFile {
-    /// Start writing `target`. Fails at once when `target` exists and
-    /// `force` is not set, or is a folder; the message names the path.
+    /// Start writing `target`. Fails at once when `target` is an existing
+    /// regular file and `force` is not set, or is a folder; the message
+    /// names the path.
     pub fn create(target: &Path, force: bool) -> io::Result<OutputFile> {
         check_target(target, force)?;
+        let cannot = |e: io::Error| named(target, e.kind(), &format!("cannot be created: {e}"));
+        if is_special(target) {
+            let file = OpenOptions::new()
+                .write(true)
+                .open(target)
+                .map_err(cannot)?;
+            return Ok(OutputFile {
+                target: target.to_path_buf(),
+                temp: None,
+                force,
+                file: Some(BufWriter::new(file)),
+            });
+        }
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let name = target
             .file_name()
             .ok_or_else(|| named(target, io::ErrorKind::InvalidInput, "names no file"))?;
         let temp_name = format!(
-            ".{}.ckpt-{}-{}.partial",
+            "{}.ckpt-{}-{}.partial",
             name.to_string_lossy(),
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
         let temp = target.with_file_name(temp_name);
+        // Registered before it exists, so that an interruption right after
+        // the creation still removes it.
+        if let Ok(mut partial) = PARTIAL.lock() {
+            partial.push(temp.clone());
+        }
         let file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&temp)
-            .map_err(|e| named(target, e.kind(), &format!("cannot be created: {e}")))?;
+            .map_err(|e| {
+                forget_partial(&temp);
+                cannot(e)
+            })?;
         Ok(OutputFile {
             target: target.to_path_buf(),
-            temp,
+            temp: Some(temp),
             force,
             file: Some(BufWriter::new(file)),
         })
     }
 
-    /// The temporary file's path (for tests and messages).
-    pub fn temp_path(&self) -> &Path {
-        &self.temp
+    /// The temporary file's path, `None` when the target is written
+    /// directly (for tests and messages).
+    pub fn temp_path(&self) -> Option<&Path> {
+        self.temp.as_deref()
     }
 
     /// Flush the content to disk and give it the target's name.
@@ -66,20 +117,28 @@ impl OutputFile {
         let Some(buffered) = self.file.take() else {
             return Ok(());
         };
+        let Some(temp) = self.temp.take() else {
+            // Written directly: flushing is all there is.
+            return buffered
+                .into_inner()
+                .map(drop)
+                .map_err(io::IntoInnerError::into_error);
+        };
         let file = buffered
             .into_inner()
             .map_err(io::IntoInnerError::into_error)?;
         file.sync_all()?;
         drop(file);
         let placed = if self.force {
-            fs::rename(&self.temp, &self.target)
+            fs::rename(&temp, &self.target)
         } else {
             // A hard link fails on an existing name: no overwrite, even of a
             // file that appeared while ckpt ran.
-            fs::hard_link(&self.temp, &self.target).and_then(|()| fs::remove_file(&self.temp))
+            fs::hard_link(&temp, &self.target).and_then(|()| fs::remove_file(&temp))
         };
+        forget_partial(&temp);
         placed.map_err(|e| {
-            let _ = fs::remove_file(&self.temp);
+            let _ = fs::remove_file(&temp);
             match e.kind() {
                 io::ErrorKind::AlreadyExists => exists(&self.target),
                 kind => named(&self.target, kind, &format!("cannot be written: {e}")),
@@ -106,25 +165,35 @@ impl Write for OutputFile {
 
 impl Drop for OutputFile {
     fn drop(&mut self) {
-        if self.file.take().is_some() {
+        if self.file.take().is_some()
+            && let Some(temp) = &self.temp
+        {
             // Not committed: the content is incomplete.
-            let _ = fs::remove_file(&self.temp);
+            let _ = fs::remove_file(temp);
+            forget_partial(temp);
         }
     }
 }
 
 /// Whether `target` may be written: not a folder, and not an existing
-/// file unless `force`.
+/// regular file unless `force`.
 pub fn check_target(target: &Path, force: bool) -> io::Result<()> {
-    match fs::symlink_metadata(target) {
+    match fs::metadata(target) {
         Ok(meta) if meta.is_dir() => Err(named(
             target,
             io::ErrorKind::InvalidInput,
             "is a folder, not a file name",
         )),
-        Ok(_) if !force => Err(exists(target)),
+        _ if is_special(target) => Ok(()),
+        _ if !force && fs::symlink_metadata(target).is_ok() => Err(exists(target)),
         _ => Ok(()),
     }
+}
+
+/// True for an existing target, or the target of a symbolic link, that is
+/// neither a regular file nor a folder: a device, a FIFO, a socket.
+fn is_special(target: &Path) -> bool {
+    fs::metadata(target).is_ok_and(|meta| !meta.is_file() && !meta.is_dir())
 }
 
 fn exists(target: &Path) -> io::Error {
@@ -141,6 +210,8 @@ fn named(path: &Path, kind: io::ErrorKind, what: &str) -> io::Error {
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::FileTypeExt;
+
     use super::*;
 
     fn entries(dir: &Path) -> Vec<String> {
@@ -159,8 +230,9 @@ mod tests {
         let mut out = OutputFile::create(&target, false).unwrap();
         out.write_all(b"rows\n").unwrap();
         assert!(!target.exists());
-        let temp = out.temp_path().to_path_buf();
+        let temp = out.temp_path().unwrap().to_path_buf();
         assert!(temp.starts_with(dir.path()), "beside the target");
+        assert!(temp.exists());
         out.commit().unwrap();
         assert_eq!(fs::read(&target).unwrap(), b"rows\n");
         assert_eq!(entries(dir.path()), ["dump.txt"]);
@@ -210,6 +282,52 @@ mod tests {
             ["dump.txt"],
             "the temporary file is gone"
         );
+    }
+
+    fn registered(path: &Path) -> bool {
+        PARTIAL.lock().unwrap().iter().any(|p| p == path)
+    }
+
+    #[test]
+    fn unfinished_files_are_registered_for_removal_until_done() {
+        // remove_partial_files itself would remove the files of the tests
+        // running beside this one; the command line's test calls it.
+        let dir = tempfile::tempdir().unwrap();
+        let out = OutputFile::create(&dir.path().join("a.txt"), false).unwrap();
+        let temp = out.temp_path().unwrap().to_path_buf();
+        assert!(registered(&temp));
+        out.commit().unwrap();
+        assert!(!registered(&temp));
+
+        let out = OutputFile::create(&dir.path().join("b.txt"), false).unwrap();
+        let temp = out.temp_path().unwrap().to_path_buf();
+        assert!(registered(&temp));
+        drop(out);
+        assert!(!registered(&temp));
+    }
+
+    #[test]
+    fn special_files_are_written_directly_without_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let null = Path::new("/dev/null");
+        let mut out = OutputFile::create(null, false).unwrap();
+        assert_eq!(out.temp_path(), None);
+        out.write_all(b"rows\n").unwrap();
+        out.commit().unwrap();
+        assert!(fs::metadata(null).unwrap().file_type().is_char_device());
+        // Through a symbolic link too, which stays a link.
+        let link = dir.path().join("null");
+        std::os::unix::fs::symlink(null, &link).unwrap();
+        let mut out = OutputFile::create(&link, true).unwrap();
+        out.write_all(b"rows\n").unwrap();
+        out.commit().unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(entries(dir.path()), ["null"]);
     }
 
     #[test]

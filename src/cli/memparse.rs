@@ -8,10 +8,12 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use ckpt::archive::input::Source;
 use ckpt::memparse::hexdump::Hexdump;
-use ckpt::memparse::search::{MAX_CONTEXT, MAX_MATCHES, Pattern, Search, write_matches};
+use ckpt::memparse::search::{
+    MAX_CONTEXT, MAX_MATCH_TEXT, MAX_MATCHES, Pattern, Search, write_matches,
+};
 use ckpt::memparse::walk::MemorySink;
 use ckpt::memparse::{read_memory, sizes, write_sizes};
-use ckpt::output::{OutputFile, check_target};
+use ckpt::output::{OutputFile, check_target, remove_partial_files};
 use clap::CommandFactory;
 use clap::error::ErrorKind;
 
@@ -21,12 +23,18 @@ use crate::cli::{Exit, print_error, print_warning};
 /// Run the command.
 pub fn run(args: &MemparseArgs) -> Result<Exit> {
     check_usage(args);
-    if let Some(output) = &args.output
-        && let Err(err) = check_target(output, args.force)
-    {
-        // Before the archive is read: its scan may take minutes.
-        print_error(&err.to_string());
-        return Ok(Exit::Failure);
+    if let Some(output) = &args.output {
+        if let Err(err) = check_target(output, args.force) {
+            // Before the archive is read: its scan may take minutes.
+            print_error(&err.to_string());
+            return Ok(Exit::Failure);
+        }
+        // An interrupted dump leaves no unfinished file behind. Without the
+        // handler the signal still ends ckpt, only the file stays.
+        let _ = ctrlc::set_handler(|| {
+            remove_partial_files();
+            std::process::exit(130);
+        });
     }
     let display = args.file.display().to_string();
     let source = if args.file == Path::new("-") {
@@ -54,8 +62,10 @@ pub fn run(args: &MemparseArgs) -> Result<Exit> {
                     let mut warnings = read.warnings;
                     if more > 0 {
                         warnings.push(format!(
-                            "{more} more matches were found; only the first {MAX_MATCHES} \
-                             are listed"
+                            "{more} more matches were found; only the first {} are listed \
+                             (at most {MAX_MATCHES}, with {} MiB of text)",
+                            matches.len(),
+                            MAX_MATCH_TEXT >> 20
                         ));
                     }
                     Ok(warnings)

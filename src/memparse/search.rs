@@ -15,7 +15,8 @@
 //! (no match can be missed), [`REGEX_WINDOW`] for a regular expression (a
 //! match longer than that may be missed or cut short), plus twice the
 //! context. Memory therefore does not grow with the process's size; only
-//! the list of matches grows, up to [`MAX_MATCHES`].
+//! the list of matches grows, up to [`MAX_MATCHES`] matches and
+//! [`MAX_MATCH_TEXT`] bytes of their text.
 //!
 //! Unlike checkpointctl, the pattern is matched against the raw bytes:
 //! checkpointctl first turns every byte outside 0x20–0x7E into `?`, so its
@@ -37,6 +38,10 @@ pub const REGEX_WINDOW: usize = 64 * 1024;
 pub const MAX_CONTEXT: usize = 64 * 1024;
 /// Matches kept for the table; further ones are only counted.
 pub const MAX_MATCHES: usize = 100_000;
+/// Bytes of match text (the match and its context) kept for the table;
+/// further matches are only counted. With the largest context a match
+/// keeps 128 KiB, so the count alone would not bound memory.
+pub const MAX_MATCH_TEXT: usize = 32 * 1024 * 1024;
 /// New bytes gathered before the buffer is searched again.
 const BATCH: usize = 1024 * 1024;
 /// Bytes kept before the search point for look-behind assertions
@@ -116,7 +121,9 @@ pub struct Search {
     /// True while a stretch is open (bytes were added since the last gap).
     open: bool,
     matches: Vec<SearchMatch>,
-    /// Matches found beyond [`MAX_MATCHES`].
+    /// Bytes of text in `matches`.
+    text_kept: usize,
+    /// Matches found beyond [`MAX_MATCHES`] or [`MAX_MATCH_TEXT`].
     more: u64,
 }
 
@@ -141,12 +148,14 @@ impl Search {
             from: 0,
             open: false,
             matches: Vec::new(),
+            text_kept: 0,
             more: 0,
         }
     }
 
     /// Search what is left and return the matches in address order, and
-    /// how many more there were beyond [`MAX_MATCHES`].
+    /// how many more there were beyond [`MAX_MATCHES`] or
+    /// [`MAX_MATCH_TEXT`].
     pub fn finish(mut self) -> (Vec<SearchMatch>, u64) {
         self.close();
         (self.matches, self.more)
@@ -198,12 +207,13 @@ impl Search {
     }
 
     fn record(&mut self, start: usize, end: usize) {
-        if self.matches.len() >= MAX_MATCHES {
+        let from = start.saturating_sub(self.context);
+        let to = end.saturating_add(self.context).min(self.buffer.len());
+        if self.matches.len() >= MAX_MATCHES || self.text_kept + (to - from) > MAX_MATCH_TEXT {
             self.more += 1;
             return;
         }
-        let from = start.saturating_sub(self.context);
-        let to = end.saturating_add(self.context).min(self.buffer.len());
+        self.text_kept += to - from;
         let text = self.buffer[from..to]
             .iter()
             .map(|&b| {
@@ -390,6 +400,20 @@ mod tests {
                 assert!(found.iter().all(|m| m.text == "????k3y=v4l????"));
             }
         }
+    }
+
+    #[test]
+    fn kept_match_text_stays_bounded_and_the_rest_is_counted() {
+        // Every byte matches and keeps 128 KiB of context.
+        let bytes = vec![b'A'; 1 << 20];
+        let mut search = Search::new(&literal("A"), MAX_CONTEXT);
+        search.run(0, bytes.len() as u64, true).unwrap();
+        search.data(&bytes).unwrap();
+        let (matches, more) = search.finish();
+        let kept: usize = matches.iter().map(|m| m.text.len()).sum();
+        assert!(kept <= MAX_MATCH_TEXT, "{kept}");
+        assert!(kept > MAX_MATCH_TEXT - 2 * MAX_CONTEXT - 1, "{kept}");
+        assert_eq!(matches.len() as u64 + more, bytes.len() as u64);
     }
 
     #[test]

@@ -811,3 +811,66 @@ fn output_file_of_a_run_that_fails_midway_is_never_named() {
         assert_eq!(left, [FILE], "{compression:?}: no out.txt, no partial file");
     }
 }
+
+#[test]
+fn output_file_of_an_interrupted_run_is_removed() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let criu = deep();
+    let whole = container(criu.clone()).to_bytes(Compression::None);
+    // Stop feeding inside the last pages image: rows are being written.
+    let (pages_id, _) = criu.pagemap(22).expect("memory");
+    let name = format!("checkpoint/pages-{pages_id}.img");
+    let at = whole
+        .windows(name.len())
+        .position(|w| w == name.as_bytes())
+        .expect("the member's header")
+        + 512
+        + 3000;
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ckpt"))
+        .args(["memparse", "--pid", "22", "-o", "out.txt", "-"])
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the ckpt binary starts");
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    stdin.write_all(&whole[..at]).expect("ckpt reads");
+    stdin.flush().expect("ckpt reads");
+    // The unfinished file appears; ckpt then waits for more input.
+    let started = Instant::now();
+    let partial = loop {
+        let names: Vec<String> = fs::read_dir(dir.path())
+            .expect("the folder")
+            .map(|e| {
+                e.expect("an entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        if let Some(name) = names.iter().find(|n| n.ends_with(".partial")) {
+            break name.clone();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no partial file"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(partial.starts_with("out.txt.ckpt-"), "{partial}");
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+    let status = child.wait().expect("ckpt ends");
+    drop(stdin);
+    assert_eq!(status.code(), Some(130));
+    let left: Vec<_> = fs::read_dir(dir.path()).expect("the folder").collect();
+    assert!(left.is_empty(), "nothing is left: {left:?}");
+}
