@@ -41,6 +41,9 @@ use crate::report::units::iec;
 /// Archives are the files whose names start with this, as checkpointctl
 /// picks them (the kubelet names its archives so).
 pub const NAME_PREFIX: &str = "checkpoint-";
+/// Where the kubelet writes its checkpoint archives (under its default
+/// `--root-dir`): the folder `list` looks in when given none.
+pub const KUBELET_DIR: &str = "/var/lib/kubelet/checkpoints";
 
 /// An archive file found in a folder.
 #[derive(Debug, Clone, PartialEq, Eq)]

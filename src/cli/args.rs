@@ -102,8 +102,9 @@ pub struct ListArgs {
     #[arg(short, long, value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
 
-    /// Folders to look in for `checkpoint-*` archives
-    #[arg(value_name = "DIR", default_value = "/var/lib/kubelet/checkpoints")]
+    /// Folders to look in for `checkpoint-*` archives [default:
+    /// /var/lib/kubelet/checkpoints]
+    #[arg(value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
 }
 

@@ -18,11 +18,22 @@ pub fn run(args: &ListArgs) -> Result<Exit> {
     let mut exit = Exit::Success;
     let mut found: Vec<Found> = Vec::new();
     let mut searched: Vec<&PathBuf> = Vec::new();
-    for dir in &args.dirs {
+    let default = [PathBuf::from(list::KUBELET_DIR)];
+    let dirs = if args.dirs.is_empty() {
+        &default[..]
+    } else {
+        &args.dirs[..]
+    };
+    for dir in dirs {
         match list::find(dir) {
             Ok(files) => {
                 searched.push(dir);
                 found.extend(files);
+            }
+            // Where the kubelet has never checkpointed, its folder does not
+            // exist: there is simply nothing to list.
+            Err(err) if args.dirs.is_empty() && err.kind() == io::ErrorKind::NotFound => {
+                searched.push(dir);
             }
             Err(err) => {
                 print_error(&format!("{}: cannot read the folder: {err}", dir.display()));
@@ -66,8 +77,8 @@ pub fn run(args: &ListArgs) -> Result<Exit> {
         ListFormat::Table if !rows.is_empty() => {
             // Rows of several folders name their files by path, or two
             // folders' rows could not be told apart.
-            let several = args.dirs.len() > 1;
-            if let [dir] = args.dirs.as_slice() {
+            let several = dirs.len() > 1;
+            if let [dir] = dirs {
                 writeln!(out, "\nCheckpoint archives in {}\n", dir.display())?;
             }
             list::write_table(&mut out, &rows, several)?;

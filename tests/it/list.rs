@@ -381,7 +381,16 @@ fn without_a_folder_lists_the_kubelets() {
     if default.exists() {
         return;
     }
+    // A node that never checkpointed has no such folder: nothing to list.
     let run = list(&[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stderr, "");
+    assert_eq!(
+        run.stdout,
+        "No `checkpoint-*` archives in /var/lib/kubelet/checkpoints\n"
+    );
+    // A folder named on the command line must exist.
+    let run = list(&["/var/lib/kubelet/checkpoints"]);
     assert_eq!(run.code, 1);
     assert_eq!(
         run.stderr_lines(),
@@ -462,4 +471,73 @@ fn list_stops_reading_after_the_metadata_while_show_reads_on() {
         assert_eq!(show.code, 1, "`show {name}` reads the garbage");
         assert_eq!(show.stderr_lines().len(), 1, "{}", show.stderr);
     }
+}
+
+#[test]
+fn real_archives_list_with_every_cell() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let real = crate::util::real_dir();
+    let mut names = Vec::new();
+    for entry in fs::read_dir(&real).expect("the real fixtures") {
+        let path = entry.expect("an entry").path();
+        if path.is_file() {
+            let name = format!(
+                "checkpoint-{}",
+                path.file_name().expect("a name").to_string_lossy()
+            );
+            fs::copy(&path, dir.path().join(&name)).expect("a copy");
+            names.push(name);
+        }
+    }
+    names.sort();
+    let run = ckpt_in(Some(dir.path()), &["list", "."]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stderr, "");
+    let size = |name: &str| iec(fs::metadata(dir.path().join(name)).expect("a file").len());
+    let rows: Vec<Vec<&str>> = run
+        .stdout
+        .lines()
+        .skip(5)
+        .map(|line| {
+            line.split("   ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect()
+        })
+        .collect();
+    let expected: Vec<Vec<String>> = names
+        .iter()
+        .map(|name| {
+            let (namespace, pod, container, engine, time) = if name.contains("containerd") {
+                (
+                    "default",
+                    "cri-web",
+                    "web",
+                    "containerd",
+                    "2026-12-03T18:45:49Z",
+                )
+            } else if name.contains("minimal") {
+                ("-", "-", "minimal", "Podman", "-")
+            } else {
+                ("-", "-", "rich", "Podman", "-")
+            };
+            [namespace, pod, container, engine, time, name, &size(name)]
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        })
+        .collect();
+    assert_eq!(rows, expected, "{}", run.stdout);
+    assert_eq!(
+        run.stdout.lines().take(5).collect::<Vec<_>>(),
+        [
+            "",
+            "Checkpoint archives in .",
+            "",
+            "NAMESPACE   POD       CONTAINER   ENGINE       TIME CHECKPOINTED      \
+             CHECKPOINT NAME                      SIZE",
+            "---------   ---       ---------   ------       -----------------      \
+             ---------------                      ----",
+        ]
+    );
 }
