@@ -122,9 +122,12 @@ impl ImageName {
 
     fn wanted(self, selection: &Selection) -> bool {
         let files = selection.files || selection.sockets;
+        // The process tree and each process's core image are what the
+        // per-process images hang on; `inspect` without flags or with
+        // `--stats` alone needs none of them.
+        let per_process = selection.processes || selection.memory || selection.memory_maps || files;
         match self {
-            ImageName::Inventory => true,
-            ImageName::Pstree | ImageName::Core(_) => true,
+            ImageName::Inventory | ImageName::Pstree | ImageName::Core(_) => per_process,
             ImageName::Mm(_) | ImageName::Pagemap(_) => selection.memory || selection.memory_maps,
             ImageName::Pages(_) => selection.memory,
             ImageName::Ids(_) | ImageName::Fdinfo(_) | ImageName::Files | ImageName::Fs(_) => files,

@@ -174,6 +174,38 @@ fn without_flags_inspect_is_the_show_tree() {
 }
 
 #[test]
+fn without_flags_or_with_stats_alone_no_process_image_is_decoded() {
+    // The builder's default archives hold placeholder CRIU images that do
+    // not decode: inspect must not need them for what it prints.
+    let file = "synthetic/podman-container.tar";
+    let run = crate::util::ckpt(&["inspect", file]);
+    assert_eq!((run.code, run.stderr.as_str()), (0, ""));
+    let show = crate::util::ckpt(&["show", "--format", "tree", file]);
+    // The same tree, but for the metadata branch that --metadata adds.
+    let cut = show
+        .stdout
+        .find("├── Deleted files: 1\n")
+        .expect("a deleted-files line");
+    assert_eq!(
+        run.stdout,
+        format!("{}└── Deleted files: 1\n\n", &show.stdout[..cut])
+    );
+    // --stats reads stats-dump alone; the process tree needs the rest.
+    let stats = crate::util::ckpt(&["inspect", "--stats", file]);
+    assert_eq!(
+        stats.stderr,
+        format!("ckpt: error: {file}: member `stats-dump`: holds no entry\n")
+    );
+    let flagged = crate::util::ckpt(&["inspect", "--ps-tree", file]);
+    assert_eq!(flagged.code, 1);
+    assert!(
+        flagged.stderr.contains("`checkpoint/core-1.img`"),
+        "{}",
+        flagged.stderr
+    );
+}
+
+#[test]
 fn each_flag_adds_its_part() {
     let cases: &[(&str, &str)] = &[
         ("--stats", "CRIU dump statistics"),
