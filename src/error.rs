@@ -118,8 +118,8 @@ pub enum Error {
     /// The CRIU images of an archive would take more memory decoded than
     /// ckpt allows.
     #[error(
-        "member `{member}` brings the memory the decoded CRIU images take over {cap} bytes \
-         (entries decode to more than their size: a hostile image?)"
+        "member `{member}` brings what the decoded CRIU images take in memory over {cap} \
+         bytes; ckpt stops rather than grow without bound"
     )]
     DecodedBudget {
         /// The image that crossed the budget.

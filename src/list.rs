@@ -173,11 +173,20 @@ pub fn read_all(found: &[Found], threads: usize) -> Vec<Result<Listed>> {
     parallel_map(found, threads, read)
 }
 
+/// Most archives [`read_all`] reads at once by default. Each archive read
+/// may take the memory that one archive's scan is allowed on hostile input
+/// (a full zstd window and the metadata budgets; see the README's bound),
+/// so the bound of `list` is this many times that.
+pub const MAX_THREADS: usize = 2;
+
 /// The number of threads [`read_all`] should use: one per CPU the process
-/// may run on. Reading stops early, so the work is mostly small reads and
-/// JSON parsing, or decompression for compressed archives.
+/// may run on, at most [`MAX_THREADS`]. Reading stops early, so the work is
+/// mostly small reads and JSON parsing, or decompression for compressed
+/// archives.
 pub fn default_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, NonZeroUsize::get)
+    std::thread::available_parallelism()
+        .map_or(1, NonZeroUsize::get)
+        .min(MAX_THREADS)
 }
 
 /// `f` of every item, computed on up to `threads` scoped threads that take

@@ -48,10 +48,10 @@ pub const METADATA_BUDGET: u64 = 64 * 1024 * 1024;
 /// member are not what its deserialized form costs: `[""]` is 3 bytes and
 /// becomes a 24-byte `String`, an annotation of 7 bytes a map entry of
 /// about 200. Real `spec.dump` and `config.dump` members hold about 1000
-/// values each, so this leaves room for pods of dozens of containers, and
-/// holds what the worst member shape makes ckpt allocate under 32 MiB.
+/// values each, so this leaves room for pods of some thirty containers, and
+/// holds what the worst member shape makes ckpt allocate under 16 MiB.
 /// `deleted.files` is only counted, never held, and is not charged.
-pub const JSON_VALUE_BUDGET: u64 = 128 * 1024;
+pub const JSON_VALUE_BUDGET: u64 = 64 * 1024;
 /// Most container folders a pod archive may have.
 pub const MAX_FOLDERS: usize = 4096;
 

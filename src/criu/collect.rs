@@ -37,13 +37,15 @@ pub const IMAGE_CAP: u64 = 16 * 1024 * 1024;
 /// memory, as [`decoded_size`] bounds it before each image is decoded.
 /// Decoded entries can be far larger than their bytes (an empty entry of
 /// `files.img` is 4 bytes and decodes to a 368-byte struct), so the bytes
-/// alone bound nothing. A real dump of a hundred processes takes a few MiB.
-pub const DECODED_BUDGET: u64 = 64 * 1024 * 1024;
+/// alone bound nothing. A real dump of a hundred processes takes a few MiB;
+/// the budget is met near a thousand processes of a few hundred memory
+/// runs each.
+pub const DECODED_BUDGET: u64 = 32 * 1024 * 1024;
 /// Most bytes of command lines and environments read from the pages of
 /// all processes together: each process gets at most
 /// [`crate::criu::memory::MAX_RANGE`] of each, and hostile mm images could
 /// otherwise claim that for tens of thousands of processes.
-pub const MEMORY_READ_BUDGET: u64 = 32 * 1024 * 1024;
+pub const MEMORY_READ_BUDGET: u64 = 16 * 1024 * 1024;
 /// Most CRIU images (pages images included) in one archive. A dump has a
 /// few per process and thread; what is kept of each image (its decoded
 /// entries, or a pages image's id) is small but not nothing, so a million
