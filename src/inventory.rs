@@ -27,6 +27,7 @@ use crate::metadata::{
     self, CheckpointedPods, ConfigDump, ContainerdStatus, NetworkStatus, PodDump, PodOptions,
     SpecDump,
 };
+use crate::warnings::Warnings;
 
 /// Folders at the root of a container archive, which are never a pod's
 /// container folder.
@@ -96,13 +97,9 @@ pub struct Collected {
     /// Members the report does not read as their names say: names that
     /// extraction would rewrite or refuse, links named like metadata
     /// members, metadata members stored twice. At most
-    /// [`MAX_NAME_WARNINGS`], then one line counting the rest.
+    /// [`crate::warnings::MAX_WARNINGS`], then one line counting the rest.
     pub warnings: Vec<String>,
 }
-
-/// Most warnings about member names kept; a hostile archive may have a
-/// million odd names.
-pub const MAX_NAME_WARNINGS: usize = 20;
 
 /// The scan part that collects [`Collected`].
 #[derive(Debug, Default)]
@@ -117,8 +114,8 @@ pub struct Inventory {
     until_root_metadata: bool,
     /// Metadata members read so far, to tell a second copy.
     metadata_seen: std::collections::BTreeSet<String>,
-    /// Name warnings beyond [`MAX_NAME_WARNINGS`].
-    warnings_dropped: u64,
+    /// Warnings about member names, for [`Collected::warnings`].
+    name_warnings: Warnings,
 }
 
 impl Inventory {
@@ -143,21 +140,14 @@ impl Inventory {
 
     /// What was collected; call after the scan.
     pub fn finish(mut self) -> Collected {
-        if self.warnings_dropped > 0 {
-            self.collected.warnings.push(format!(
-                "{} more members with odd names, links or second copies (not listed)",
-                self.warnings_dropped
-            ));
-        }
+        self.collected.warnings = self.name_warnings.finish(|n| {
+            format!("{n} more members with odd names, links or second copies (not listed)")
+        });
         self.collected
     }
 
     fn warn(&mut self, warning: String) {
-        if self.collected.warnings.len() < MAX_NAME_WARNINGS {
-            self.collected.warnings.push(warning);
-        } else {
-            self.warnings_dropped += 1;
-        }
+        self.name_warnings.push(warning);
     }
 
     /// Say so when the entry is not what its name says: see

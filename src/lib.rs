@@ -33,6 +33,7 @@ pub mod memparse;
 pub mod metadata;
 pub mod output;
 pub mod report;
+pub mod warnings;
 
 pub use error::{Error, Result};
 

@@ -54,6 +54,7 @@ use crate::error::{Error, Position, Result};
 use crate::members;
 use crate::report::table::write_aligned;
 use crate::report::units::iec;
+use crate::warnings::Warnings;
 use walk::{MemorySink, Walker};
 
 /// Bytes read at a time from a plain tar file.
@@ -111,6 +112,7 @@ pub fn sizes(source: Source<'_>) -> Result<Sizes> {
     };
 
     let mut rows = Vec::new();
+    let mut missing = Warnings::default();
     for node in root.walk().into_iter().filter(|n| n.has_resources) {
         let pid = node.pid;
         let memory = checkpoint.pagemaps.get(&pid).map(|pagemap| {
@@ -121,14 +123,14 @@ pub fn sizes(source: Source<'_>) -> Result<Sizes> {
             count.fold(0, u64::saturating_add).saturating_mul(page)
         });
         if memory.is_none() {
-            warnings.push(format!(
+            missing.push(format!(
                 "member `{CHECKPOINT}pagemap-{pid}.img` is missing: the memory size of \
                  process {pid} is unknown"
             ));
         }
         let shared = checkpoint.mms.get(&pid).map(|mm| mm.shared_size);
         if shared.is_none() {
-            warnings.push(format!(
+            missing.push(format!(
                 "member `{CHECKPOINT}mm-{pid}.img` is missing: the shared memory size of \
                  process {pid} is unknown"
             ));
@@ -140,6 +142,7 @@ pub fn sizes(source: Source<'_>) -> Result<Sizes> {
             shared,
         });
     }
+    warnings.extend(missing.finish(|n| format!("{n} more memory images are missing (not listed)")));
     Ok(Sizes { rows, warnings })
 }
 

@@ -29,6 +29,7 @@ use crate::criu::proto::{
 };
 use crate::error::{Error, Position, Result};
 use crate::members;
+use crate::warnings::Warnings;
 
 /// Largest single CRIU image held in memory. Real ones are far smaller
 /// (`seccomp.img`, the largest small image of a real dump, is 93 KiB).
@@ -185,7 +186,7 @@ pub struct CriuCollector {
     /// In a second pass: the only pages members to read.
     only: Option<BTreeSet<String>>,
     /// Things the report should say, each naming its member.
-    warnings: Vec<String>,
+    warnings: Warnings,
     /// CRIU images seen, up to [`MAX_IMAGES`].
     images_seen: usize,
     /// Bytes of command lines and environments planned so far, up to
@@ -214,7 +215,10 @@ impl CriuCollector {
         if self.selection.memory {
             self.warn_missing_pages();
         }
-        (self.checkpoints, self.warnings)
+        let warnings = self
+            .warnings
+            .finish(|n| format!("{n} more warnings about CRIU images (not listed)"));
+        (self.checkpoints, warnings)
     }
 
     /// A process of the dump whose pagemap names a pages image the archive

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::criu::checkpoint::{Checkpoint, TaskState};
+use crate::warnings::Warnings;
 
 /// One process and its children, with checkpointctl's JSON keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -66,96 +67,172 @@ pub struct TreeOptions {
     pub environment: bool,
 }
 
+/// Deepest level of the process tree that is built. Real trees are a few
+/// levels deep; the tree is built, printed, serialized and dropped by
+/// recursion, so a hostile chain of a hundred thousand processes must stop
+/// well within the stack. Processes below are left out, with a warning.
+pub const MAX_TREE_DEPTH: usize = 512;
+/// Why a process of `pstree.img` is not in the tree.
+#[derive(Debug, Clone, Copy)]
+enum Unshown {
+    /// Below this shown process, which has no resources (dead, zombie).
+    BelowInactive(u32),
+    /// Below this process, at [`MAX_TREE_DEPTH`].
+    TooDeep(u32),
+    /// In a cycle of parents, or below one.
+    Cycle,
+}
+
 /// Build the process tree. Returns `None` without `pstree.img`, and the
 /// warnings about what could not be placed or read.
 pub fn tree(checkpoint: &Checkpoint, options: TreeOptions) -> (Option<ProcessNode>, Vec<String>) {
-    let mut warnings = Vec::new();
+    let mut warnings = Warnings::default();
     let Some(entries) = &checkpoint.pstree else {
-        return (None, warnings);
+        return (None, Vec::new());
     };
     let Some(root) = entries.iter().find(|e| e.ppid == 0).or(entries.first()) else {
-        return (None, warnings);
+        return (None, Vec::new());
     };
 
-    let pids: BTreeSet<u32> = entries.iter().map(|e| e.pid).collect();
-    let mut children: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    // The first entry of each PID counts; a PID listed again is a broken
+    // (or hostile) image, whose other entries would make a second node.
+    let mut first: BTreeMap<u32, u32> = BTreeMap::new();
+    let mut order = Vec::with_capacity(entries.len());
     for entry in entries {
-        if entry.pid == root.pid {
-            continue;
-        }
-        let parent = if entry.ppid == entry.pid {
-            warnings.push(format!(
-                "member `pstree.img`: process {} names itself as its parent; \
-                 it is shown under the root",
-                entry.pid
-            ));
-            root.pid
-        } else if pids.contains(&entry.ppid) {
-            entry.ppid
+        if let std::collections::btree_map::Entry::Vacant(slot) = first.entry(entry.pid) {
+            slot.insert(entry.ppid);
+            order.push((entry.pid, entry.ppid));
         } else {
             warnings.push(format!(
-                "member `pstree.img`: the parent {} of process {} is not in the dump; \
-                 it is shown under the root",
-                entry.ppid, entry.pid
+                "member `pstree.img`: process {} is listed more than once; its first entry \
+                 is used",
+                entry.pid
+            ));
+        }
+    }
+    // Where each process is placed: under its parent, or under the root
+    // when the parent is not in the dump.
+    let mut placed_under: BTreeMap<u32, u32> = BTreeMap::new();
+    let mut children: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    for (pid, ppid) in order {
+        if pid == root.pid {
+            continue;
+        }
+        let parent = if ppid == pid {
+            warnings.push(format!(
+                "member `pstree.img`: process {pid} names itself as its parent; \
+                 it is shown under the root"
+            ));
+            root.pid
+        } else if first.contains_key(&ppid) {
+            ppid
+        } else {
+            warnings.push(format!(
+                "member `pstree.img`: the parent {ppid} of process {pid} is not in the dump; \
+                 it is shown under the root"
             ));
             root.pid
         };
-        children.entry(parent).or_default().push(entry.pid);
+        placed_under.insert(pid, parent);
+        children.entry(parent).or_default().push(pid);
     }
 
-    let mut visited = BTreeSet::new();
+    let mut shown = Shown::default();
     let node = build(
         checkpoint,
         options,
         root.pid,
+        0,
         &children,
-        &mut visited,
+        &mut shown,
         &mut warnings,
     );
-    let parents: BTreeMap<u32, u32> = entries.iter().map(|e| (e.pid, e.ppid)).collect();
-    for &pid in pids.difference(&visited) {
-        warnings.push(unshown(checkpoint, pid, &parents, &visited));
+    for (pid, why) in unshown(&placed_under, &shown) {
+        warnings.push(match why {
+            Unshown::BelowInactive(parent) => {
+                let state = checkpoint
+                    .task(parent)
+                    .map_or("Unknown", |(_, state)| state.name());
+                format!(
+                    "member `pstree.img`: process {pid} is below process {parent}, which is \
+                     {state}, so it is not shown (nothing below such a process is)"
+                )
+            }
+            Unshown::TooDeep(parent) => format!(
+                "member `pstree.img`: process {pid} is below process {parent}, more than \
+                 {MAX_TREE_DEPTH} levels under the root, so it is not shown"
+            ),
+            Unshown::Cycle => format!(
+                "member `pstree.img`: process {pid} is in or below a cycle of parents and is \
+                 not shown"
+            ),
+        });
     }
+    let warnings = warnings.finish(|n| {
+        format!("member `pstree.img`: {n} more warnings about single processes (not listed)")
+    });
     (Some(node), warnings)
 }
 
-/// Why `pid` is not in the tree: below a process without resources (whose
-/// children checkpointctl does not show either), or in a cycle of parents.
-fn unshown(
-    checkpoint: &Checkpoint,
-    pid: u32,
-    parents: &BTreeMap<u32, u32>,
-    shown: &BTreeSet<u32>,
-) -> String {
-    let mut current = pid;
-    // At most one step per process: more means a cycle.
-    for _ in 0..parents.len() {
-        let Some(&parent) = parents.get(&current) else {
-            break;
-        };
-        if shown.contains(&parent) {
-            let state = checkpoint
-                .task(parent)
-                .map_or("Unknown", |(_, state)| state.name());
-            return format!(
-                "member `pstree.img`: process {pid} is below process {parent}, which is \
-                 {state}, so it is not shown (nothing below such a process is)"
-            );
+/// The processes in the tree, and those at [`MAX_TREE_DEPTH`] whose
+/// children were left out.
+#[derive(Debug, Default)]
+struct Shown {
+    visited: BTreeSet<u32>,
+    cut: BTreeSet<u32>,
+}
+
+/// Why each process placed under `placed_under` is not in the tree, by
+/// PID. Each chain of parents is walked once: what is learnt of a process
+/// holds for every process below it, so a long chain costs no more than
+/// its length.
+fn unshown(placed_under: &BTreeMap<u32, u32>, shown: &Shown) -> BTreeMap<u32, Unshown> {
+    let mut why: BTreeMap<u32, Unshown> = BTreeMap::new();
+    for &pid in placed_under.keys() {
+        if shown.visited.contains(&pid) || why.contains_key(&pid) {
+            continue;
         }
-        current = parent;
+        let mut path = Vec::new();
+        let mut on_path = BTreeSet::new();
+        let mut current = pid;
+        let found = loop {
+            if let Some(&known) = why.get(&current) {
+                break known;
+            }
+            if !on_path.insert(current) {
+                break Unshown::Cycle;
+            }
+            path.push(current);
+            let Some(&parent) = placed_under.get(&current) else {
+                // Only the root has no place, and the root is shown.
+                break Unshown::Cycle;
+            };
+            if shown.visited.contains(&parent) {
+                break if shown.cut.contains(&parent) {
+                    Unshown::TooDeep(parent)
+                } else {
+                    Unshown::BelowInactive(parent)
+                };
+            }
+            current = parent;
+        };
+        for p in path {
+            why.insert(p, found);
+        }
     }
-    format!("member `pstree.img`: process {pid} is in a cycle of parents and is not shown")
+    why
 }
 
 fn build(
     checkpoint: &Checkpoint,
     options: TreeOptions,
     pid: u32,
+    depth: usize,
     children: &BTreeMap<u32, Vec<u32>>,
-    visited: &mut BTreeSet<u32>,
-    warnings: &mut Vec<String>,
+    shown: &mut Shown,
+    warnings: &mut Warnings,
 ) -> ProcessNode {
-    visited.insert(pid);
+    shown.visited.insert(pid);
     let task = checkpoint.task(pid);
     if task.is_none() {
         warnings.push(format!(
@@ -177,18 +254,32 @@ fn build(
 
     let mut kids: Vec<u32> = children.get(&pid).cloned().unwrap_or_default();
     kids.sort_unstable();
-    let children_nodes = if has_resources {
-        let mut nodes = Vec::with_capacity(kids.len());
-        for kid in kids {
-            if !visited.contains(&kid) {
-                nodes.push(build(checkpoint, options, kid, children, visited, warnings));
-            }
-        }
-        nodes
-    } else {
+    let children_nodes = if !has_resources {
         // Dead and zombie tasks have no state below them; their children
         // were inherited by the nearest reaper and still appear there.
         Vec::new()
+    } else if depth + 1 >= MAX_TREE_DEPTH {
+        if !kids.is_empty() {
+            shown.cut.insert(pid);
+        }
+        Vec::new()
+    } else {
+        let mut nodes = Vec::with_capacity(kids.len());
+        for kid in kids {
+            if !shown.visited.contains(&kid) {
+                let node = build(
+                    checkpoint,
+                    options,
+                    kid,
+                    depth + 1,
+                    children,
+                    shown,
+                    warnings,
+                );
+                nodes.push(node);
+            }
+        }
+        nodes
     };
 
     ProcessNode {
@@ -329,7 +420,7 @@ mod tests {
         assert!(
             warnings
                 .iter()
-                .any(|w| w.contains("process 6 is in a cycle"))
+                .any(|w| w.contains("process 6 is in or below a cycle"))
         );
         assert!(root.find(6).is_none());
     }
@@ -359,6 +450,81 @@ mod tests {
             warnings
                 .iter()
                 .any(|w| w.contains("`core-5.img` is missing"))
+        );
+    }
+
+    #[test]
+    fn a_pid_listed_twice_is_one_process() {
+        let cp = checkpoint(&[(1, 0, 1), (5, 1, 1), (5, 1, 1), (1, 5, 1), (6, 5, 1)]);
+        let (root, warnings) = tree(&cp, TreeOptions::default());
+        let order: Vec<u32> = root.unwrap().walk().iter().map(|n| n.pid).collect();
+        assert_eq!(order, [1, 5, 6]);
+        assert_eq!(
+            warnings,
+            [
+                "member `pstree.img`: process 5 is listed more than once; its first entry is \
+                 used",
+                "member `pstree.img`: process 1 is listed more than once; its first entry is \
+                 used",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_chain_deeper_than_the_limit_is_cut_with_one_warning() {
+        // A chain of 100000 processes: neither the stack nor the time
+        // may grow with it beyond the limit.
+        let chain: Vec<(u32, u32, u32)> = (1..=100_000).map(|pid| (pid, pid - 1, 1)).collect();
+        // Core images for the levels that are shown, and some more.
+        let mut cp = checkpoint(&chain[..MAX_TREE_DEPTH + 100]);
+        cp.pstree = Some(
+            chain
+                .iter()
+                .map(|&(pid, ppid, _)| PstreeEntry {
+                    pid,
+                    ppid,
+                    ..PstreeEntry::default()
+                })
+                .collect(),
+        );
+        let (root, warnings) = tree(&cp, TreeOptions::default());
+        let root = root.unwrap();
+        assert_eq!(root.walk().len(), MAX_TREE_DEPTH);
+        let last = MAX_TREE_DEPTH as u32;
+        assert!(root.find(last).unwrap().children.is_empty());
+        assert_eq!(warnings.len(), crate::warnings::MAX_WARNINGS + 1);
+        assert_eq!(
+            warnings[0],
+            format!(
+                "member `pstree.img`: process {} is below process {last}, more than \
+                 {MAX_TREE_DEPTH} levels under the root, so it is not shown",
+                last + 1
+            )
+        );
+        assert_eq!(
+            warnings.last().unwrap(),
+            &format!(
+                "member `pstree.img`: {} more warnings about single processes (not listed)",
+                (100_000 - MAX_TREE_DEPTH) - crate::warnings::MAX_WARNINGS
+            )
+        );
+    }
+
+    #[test]
+    fn a_long_cycle_is_found_in_linear_time() {
+        let mut cp = checkpoint(&[(1, 0, 1)]);
+        let n = 200_000;
+        let cycle = (2..n).map(|pid| PstreeEntry {
+            pid,
+            ppid: if pid == 2 { n - 1 } else { pid - 1 },
+            ..PstreeEntry::default()
+        });
+        cp.pstree.as_mut().unwrap().extend(cycle);
+        let (root, warnings) = tree(&cp, TreeOptions::default());
+        assert_eq!(root.unwrap().walk().len(), 1);
+        assert!(
+            warnings[0].contains("process 2 is in or below a cycle"),
+            "{warnings:?}"
         );
     }
 

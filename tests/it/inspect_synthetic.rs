@@ -759,7 +759,7 @@ fn cycle_of_parents_is_reported_and_left_out() {
     assert_eq!(
         warnings,
         [60, 61].map(|pid| pstree_warning(&format!(
-            "process {pid} is in a cycle of parents and is not shown"
+            "process {pid} is in or below a cycle of parents and is not shown"
         )))
     );
 }
