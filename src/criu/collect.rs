@@ -179,6 +179,10 @@ pub struct CriuCollector {
     pending: Option<Pending>,
     /// What the images decoded so far take, as [`decoded_size`] bounds it.
     decoded: u64,
+    /// The processes whose pagemap names each pages image, by folder and
+    /// pages id: a pages image is matched to its claimants without a look
+    /// at every pagemap (tens of thousands, in a hostile archive).
+    claimants: BTreeMap<(String, u32), BTreeSet<u32>>,
     /// Pages images seen, by folder.
     seen_pages: BTreeMap<String, BTreeSet<u32>>,
     /// Pages images no pagemap had claimed when they passed, by folder.
@@ -355,13 +359,18 @@ impl CriuCollector {
         // as a live one; pstree.img comes later, so read for every claimant
         // and let the report keep the live ones.
         let mut claims = Vec::new();
-        for (&pid, pagemap) in &checkpoint.pagemaps {
-            if pagemap.pages_id != pages_id {
+        let claimants = self.claimants.get(&(folder.to_string(), pages_id));
+        for &pid in claimants.into_iter().flatten() {
+            // A later copy of the pagemap may name another pages image.
+            let Some(pagemap) = checkpoint.pagemaps.get(&pid) else {
                 continue;
-            }
+            };
             let Some(mm) = checkpoint.mms.get(&pid) else {
                 continue;
             };
+            if pagemap.pages_id != pages_id {
+                continue;
+            }
             let page = page_size(pagemap, image_size);
             let mut plan = |start, end| {
                 let left = MEMORY_READ_BUDGET.saturating_sub(self.memory_read);
@@ -454,6 +463,10 @@ impl CriuCollector {
                         entries: runs,
                     },
                 );
+                self.claimants
+                    .entry((folder.to_string(), head.pages_id))
+                    .or_default()
+                    .insert(pid);
             }
             ImageName::Pages(_) => {}
         }
