@@ -1037,3 +1037,33 @@ fn a_chain_of_a_hundred_thousand_processes_is_cut_not_overflowed() {
     runs.works("memparse {}");
     runs.works("inspect --all --format json -");
 }
+
+#[test]
+fn twenty_thousand_pagemaps_and_pages_images_take_linear_time() {
+    use ckpt::criu::proto::{MmEntry, PagemapHead};
+    // Each pages image has one claimant among 20000 pagemaps: matched by
+    // an index, not by looking at every pagemap for every image.
+    let tar = deep_tar();
+    let mut extra = Vec::new();
+    let ids = 1000..21_000u32;
+    for id in ids.clone() {
+        let mm = MmEntry {
+            mm_arg_start: 0x1000,
+            mm_arg_end: 0x1010,
+            ..MmEntry::default()
+        };
+        let name = format!("checkpoint/mm-{id}.img");
+        extra.extend(file_member(name.as_bytes(), &encode(magic::MM, &[mm])));
+        let mut pagemap = encode(magic::PAGEMAP, &[PagemapHead { pages_id: id }]);
+        pagemap.extend_from_slice(&encode(magic::PAGEMAP, &[pagemap_run(0x1000, 1)])[8..]);
+        let name = format!("checkpoint/pagemap-{id}.img");
+        extra.extend(file_member(name.as_bytes(), &pagemap));
+    }
+    for id in ids {
+        let name = format!("checkpoint/pages-{id}.img");
+        extra.extend(file_member(name.as_bytes(), &[0x41; 16]));
+    }
+    let runs = every_command_of(&with_members_at_end(&tar, &extra), &COMMANDS[2..7]);
+    runs.works("inspect --all --format json {}");
+    runs.works("memparse {}");
+}
