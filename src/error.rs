@@ -181,6 +181,22 @@ pub enum Position {
     After(String),
 }
 
+impl Error {
+    /// The member a member-level error is about: one whose data was not
+    /// what it should be (invalid JSON, a malformed CRIU image, a budget
+    /// crossed).
+    pub fn member(&self) -> Option<&str> {
+        match self {
+            Error::Json { member, .. }
+            | Error::BadMember { member, .. }
+            | Error::JsonValueBudget { member, .. }
+            | Error::DecodedBudget { member, .. }
+            | Error::EmptyMember(member) => Some(member),
+            _ => None,
+        }
+    }
+}
+
 impl Position {
     /// The position as a clause for "corrupt data" messages, where it is
     /// where the damage was noticed rather than where it is.

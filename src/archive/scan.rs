@@ -21,6 +21,7 @@
 
 use std::io::{self, Read};
 
+use crate::archive::compression::Compression;
 use crate::archive::input::{ArchiveInput, DecodeError, InputReader, ZSTD_WINDOW_LOG_MAX};
 pub use crate::archive::tar_reader::EntryKind;
 use crate::archive::tar_reader::{Next, TarHeader, TarInput, TarReader};
@@ -116,6 +117,7 @@ pub struct ScanSummary {
 
 /// Walk the whole archive once, handing entries to `parts`.
 pub fn scan(input: ArchiveInput, parts: &mut [&mut dyn Part]) -> Result<ScanSummary> {
+    let compressed = input.compression != Compression::None;
     match input.reader {
         InputReader::Seekable(reader, file_len) => {
             let mut tar = TarReader::new(reader);
@@ -125,7 +127,8 @@ pub fn scan(input: ArchiveInput, parts: &mut [&mut dyn Part]) -> Result<ScanSumm
             let mut tar = TarReader::new(reader);
             let (summary, last) = match walk(&mut tar, parts, None) {
                 Ok(walked) => walked,
-                Err(err) => return Err(blame_decoder(tar.into_inner(), err)),
+                Err(err) if compressed => return Err(blame_decoder(tar.into_inner(), err)),
+                Err(err) => return Err(err),
             };
             if !summary.stopped_early {
                 // Drain the rest (padding, usually) so that the decoders
@@ -138,14 +141,19 @@ pub fn scan(input: ArchiveInput, parts: &mut [&mut dyn Part]) -> Result<ScanSumm
     }
 }
 
-/// A tar-level error in a compressed stream is often the decoder's fault:
-/// deflate has no checksum until the end, so damaged data first shows up as
-/// a garbled tar header. Read on to the end of the stream; when the decoder
-/// then fails, report its error, which names the real cause.
+/// A tar-level or member-level error in a compressed stream is often the
+/// decoder's fault: deflate has no checksum until the end, so damaged data
+/// first shows up as a garbled tar header, or as a member that is not the
+/// JSON or CRIU image it should be. Read on to the end of the stream; when
+/// the decoder then fails, report its error, which names the real cause
+/// (and where it was first noticed).
 fn blame_decoder(mut rest: Box<dyn Read>, err: Error) -> Error {
     let at = match &err {
         Error::CorruptTar { at, .. } | Error::Truncated { at } => at.clone(),
-        _ => return err,
+        other => match other.member() {
+            Some(member) => Position::Inside(member.to_string()),
+            None => return err,
+        },
     };
     match io::copy(&mut rest, &mut io::sink()) {
         Err(drain) if find_decode_error(&drain).is_some() => classify(drain, at),
