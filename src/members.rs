@@ -138,6 +138,11 @@ pub enum CleanName {
 /// How extraction would read `name`: see [`CleanName`].
 pub fn clean(name: &str) -> CleanName {
     let plain = normalize(name);
+    if plain.is_empty() {
+        // `./` or `.`: the archive root itself, as `tar -C dir -cf x .`
+        // writes it first.
+        return CleanName::Plain;
+    }
     let odd = plain.starts_with('/')
         || plain
             .split('/')
@@ -186,6 +191,8 @@ mod tests {
     #[test]
     fn clean_reads_names_as_extraction_places_them() {
         for plain in [
+            "./",
+            ".",
             "config.dump",
             "./checkpoint/",
             "checkpoint/pages-1.img",

@@ -361,3 +361,47 @@ fn table_and_tree_are_the_same_in_every_compression() {
         }
     }
 }
+
+#[test]
+fn an_archive_of_a_folder_with_its_root_entry_reads_without_warnings() {
+    // What `tar -C dir -cf x.tar .` writes: a `./` entry, then every name
+    // under `./`.
+    use ckpt::fixture::{ArchiveFixture, ContainerFixture, FixtureEngine};
+    let fixture = ArchiveFixture::Container(Box::new(ContainerFixture::new(
+        FixtureEngine::Podman,
+        "dotted",
+    )));
+    let mut prefixed = Vec::new();
+    fixture
+        .write(
+            &mut prefixed,
+            ckpt::archive::compression::Compression::None,
+            true,
+        )
+        .expect("writing to memory");
+    let mut root = tar::Header::new_gnu();
+    root.set_path("./").unwrap();
+    root.set_entry_type(tar::EntryType::Directory);
+    root.set_size(0);
+    root.set_mode(0o755);
+    root.set_cksum();
+    let mut bytes = root.as_bytes().to_vec();
+    bytes.extend_from_slice(&prefixed);
+
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(dir.path().join("dotted.tar"), &bytes).expect("writing");
+    for args in [
+        &["show", "--format", "json", "dotted.tar"][..],
+        &["inspect", "dotted.tar"],
+    ] {
+        let run = crate::util::ckpt_in(Some(dir.path()), args);
+        assert_eq!((run.code, run.stderr.as_str()), (0, ""), "{args:?}");
+    }
+    let run = crate::util::ckpt_in(
+        Some(dir.path()),
+        &["show", "--format", "json", "dotted.tar"],
+    );
+    let records = json(&run);
+    assert_eq!(records[0]["container_name"], "dotted");
+    assert_eq!(records[0]["archive_type"], "container");
+}
