@@ -53,7 +53,7 @@ pub fn sniff(prefix: &[u8]) -> Result<Compression> {
     if prefix.starts_with(GZIP_MAGIC) {
         return Ok(Compression::Gzip);
     }
-    if prefix.starts_with(ZSTD_MAGIC) {
+    if prefix.starts_with(ZSTD_MAGIC) || is_zstd_skippable(prefix) {
         return Ok(Compression::Zstd);
     }
     if prefix.starts_with(XZ_MAGIC) {
@@ -66,6 +66,13 @@ pub fn sniff(prefix: &[u8]) -> Result<Compression> {
         return Ok(Compression::None);
     }
     Err(Error::NotTar)
+}
+
+/// True when the input starts with a zstd skippable frame (magic
+/// `0x184D2A50` to `0x184D2A5F`), as pzstd writes before each frame to
+/// record its size; libzstd reads past them.
+fn is_zstd_skippable(prefix: &[u8]) -> bool {
+    matches!(prefix, [first, 0x2a, 0x4d, 0x18, ..] if first & 0xf0 == 0x50)
 }
 
 /// True when `block` is a full 512-byte header whose checksum field matches
@@ -118,6 +125,14 @@ mod tests {
         assert_eq!(sniff(&[0x1f, 0x8b, 8, 0]).unwrap(), Compression::Gzip);
         assert_eq!(
             sniff(&[0x28, 0xb5, 0x2f, 0xfd, 0]).unwrap(),
+            Compression::Zstd
+        );
+        assert_eq!(
+            sniff(&[0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0]).unwrap(),
+            Compression::Zstd
+        );
+        assert_eq!(
+            sniff(&[0x5f, 0x2a, 0x4d, 0x18, 4, 0, 0, 0]).unwrap(),
             Compression::Zstd
         );
         assert_eq!(sniff(&tar_header()).unwrap(), Compression::None);

@@ -209,3 +209,21 @@ fn standard_input_is_read_as_a_stream() {
         }
     }
 }
+
+#[test]
+fn pzstd_output_with_skippable_frames_is_zstd() {
+    // pzstd writes each frame behind a skippable frame holding its size.
+    let tar = fs::read(real_dir().join("minimal.none.tar")).expect("fixture");
+    let mut bytes = Vec::new();
+    for half in tar.chunks(tar.len() / 2 + 1) {
+        let frame = zstd::encode_all(half, 3).expect("compressing in memory");
+        bytes.extend_from_slice(&[0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0]);
+        bytes.extend_from_slice(&(frame.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(&frame);
+    }
+    let run = ckpt_stdin(&["show", "--format", "json", "-"], &bytes);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let records = json(&run);
+    assert_eq!(records[0]["compression"], "zstd");
+    assert_eq!(records[0]["container_name"], "minimal");
+}
