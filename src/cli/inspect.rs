@@ -24,13 +24,12 @@ pub fn run(args: &InspectArgs) -> Result<Exit> {
     match args.format {
         InspectFormat::Tree => inspect_tree::write(&mut out, &archives, options.resolved())?,
         InspectFormat::Json => {
-            if !archives.is_empty() {
-                let all: Vec<&InspectedContainer> =
-                    archives.iter().flat_map(|a| &a.containers).collect();
-                // As an io::Error, a closed pipe is recognised as one.
-                serde_json::to_writer_pretty(&mut out, &all).map_err(io::Error::from)?;
-                writeln!(out)?;
-            }
+            // Always an array, empty when nothing could be read.
+            let all: Vec<&InspectedContainer> =
+                archives.iter().flat_map(|a| &a.containers).collect();
+            // As an io::Error, a closed pipe is recognised as one.
+            serde_json::to_writer_pretty(&mut out, &all).map_err(io::Error::from)?;
+            writeln!(out)?;
         }
     }
     out.flush()?;

@@ -14,7 +14,10 @@ pub fn run(args: &ShowArgs) -> Result<Exit> {
     let (reports, exit) = read_each(&args.files, ckpt::show, |report: &ArchiveReport| {
         &report.warnings
     });
-    if reports.is_empty() {
+    // JSON is always an array, empty when no file could be read, so that
+    // a script reads the same shape whatever happened (the exit code and
+    // stderr say what).
+    if reports.is_empty() && args.format != ShowFormat::Json {
         return Ok(exit);
     }
     let stdout = io::stdout();

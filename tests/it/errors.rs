@@ -790,3 +790,13 @@ fn standard_input_twice_error_line_starts_with_the_file_name() {
     let run = ckpt_stdin(&["show", "-", "-"], &tar);
     assert_error_line(&run, "-", &["standard input can be read only once"]);
 }
+
+#[test]
+fn json_is_an_empty_array_when_no_file_could_be_read() {
+    for command in ["show", "inspect"] {
+        let run = ckpt_in(None, &[command, "--format", "json", "no-such-file.tar"]);
+        assert_eq!(run.code, 1);
+        assert_eq!(run.stdout, "[]\n", "{command}");
+        assert_eq!(run.stderr_lines().len(), 1, "{command}: {}", run.stderr);
+    }
+}
