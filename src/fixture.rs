@@ -59,7 +59,8 @@ pub struct ContainerFixture {
     pub namespace: String,
     /// CRI-O's IP annotation.
     pub ip: String,
-    /// Podman networks: (network, interface, ipnet, gateway, mac).
+    /// Podman networks: (network, interface, ipnet, gateway, mac); an
+    /// interface listed again gets a further address (dual stack).
     pub networks: Vec<(String, String, String, String, String)>,
     /// Number of processes: each gets core, mm, pagemap and pages images.
     pub processes: u32,
@@ -276,10 +277,14 @@ impl ContainerFixture {
             let entry = status
                 .entry(network.clone())
                 .or_insert_with(|| serde_json::json!({"interfaces": {}}));
-            entry["interfaces"][iface] = serde_json::json!({
-                "subnets": [{"ipnet": ipnet, "gateway": gateway}],
-                "mac_address": mac
-            });
+            let subnet = serde_json::json!({"ipnet": ipnet, "gateway": gateway});
+            match entry["interfaces"][iface]["subnets"].as_array_mut() {
+                Some(subnets) => subnets.push(subnet),
+                None => {
+                    entry["interfaces"][iface] =
+                        serde_json::json!({"subnets": [subnet], "mac_address": mac});
+                }
+            }
         }
         json_bytes(&serde_json::Value::Object(status))
     }

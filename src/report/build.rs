@@ -21,8 +21,8 @@ use crate::metadata::spec_dump::annotation_json;
 use crate::metadata::time::{from_unix_nanos, rfc3339_seconds};
 use crate::metadata::{ConfigDump, SpecDump};
 use crate::report::model::{
-    ArchiveReport, ContainerReport, InterfaceReport, MetadataReport, NetworkReport, PodReport,
-    SizeReport,
+    AddressReport, ArchiveReport, ContainerReport, InterfaceReport, MetadataReport, NetworkReport,
+    PodReport, SizeReport,
 };
 
 const MANAGER: &str = "io.container.manager";
@@ -243,12 +243,17 @@ fn container(
             };
             for (iface_name, iface) in &net.interfaces {
                 let first = iface.subnets.first();
+                let more = iface.subnets.iter().skip(1).map(|s| AddressReport {
+                    ip: s.ipnet.clone(),
+                    gateway: s.gateway.clone(),
+                });
                 node.interfaces.insert(
                     iface_name.clone(),
                     InterfaceReport {
                         ip: first.map(|s| s.ipnet.clone()).unwrap_or_default(),
                         mac: iface.mac_address.clone(),
                         gateway: first.map(|s| s.gateway.clone()).unwrap_or_default(),
+                        more_addresses: more.collect(),
                     },
                 );
             }

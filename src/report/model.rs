@@ -111,6 +111,21 @@ pub struct InterfaceReport {
     /// Gateway.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub gateway: String,
+    /// The interface's further addresses (a dual-stack interface has an
+    /// IPv6 one after its IPv4 one), each with its gateway; `ip` and
+    /// `gateway` are the first, as checkpointctl shows only that.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub more_addresses: Vec<AddressReport>,
+}
+
+/// An address of an interface, with prefix length, and its gateway.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AddressReport {
+    /// Address with prefix length.
+    pub ip: String,
+    /// Gateway.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub gateway: String,
 }
 
 /// Sizes in bytes. `null` where the archive does not tell (the containers

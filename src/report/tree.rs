@@ -190,6 +190,12 @@ pub fn container_head(c: &ContainerReport) -> Node {
                         node.push(Node::leaf(format!("{label}: {value}")));
                     }
                 }
+                for more in &iface.more_addresses {
+                    node.push(Node::leaf(format!("IP: {}", more.ip)));
+                    if !more.gateway.is_empty() {
+                        node.push(Node::leaf(format!("Gateway: {}", more.gateway)));
+                    }
+                }
             }
         }
     }

@@ -405,3 +405,44 @@ fn an_archive_of_a_folder_with_its_root_entry_reads_without_warnings() {
     assert_eq!(records[0]["container_name"], "dotted");
     assert_eq!(records[0]["archive_type"], "container");
 }
+
+#[test]
+fn a_dual_stack_interface_shows_every_address() {
+    use ckpt::fixture::{ArchiveFixture, ContainerFixture, FixtureEngine};
+    let mut container = ContainerFixture::new(FixtureEngine::Podman, "dual");
+    let mac = "aa:bb:cc:00:00:0f";
+    for (ip, gateway) in [("10.88.0.15/16", "10.88.0.1"), ("fd00::5/64", "fd00::1")] {
+        let net = ("podman", "eth0", ip, gateway, mac);
+        container.networks.push((
+            net.0.to_string(),
+            net.1.to_string(),
+            net.2.to_string(),
+            net.3.to_string(),
+            net.4.to_string(),
+        ));
+    }
+    let (_, records) = show_built(&ArchiveFixture::Container(Box::new(container.clone())));
+    assert_eq!(records[0]["ip"], "10.88.0.15");
+    assert_eq!(
+        records[0]["networks"],
+        json!([{"name": "podman", "interfaces": {"eth0": {
+            "ip": "10.88.0.15/16", "mac": mac, "gateway": "10.88.0.1",
+            "more_addresses": [{"ip": "fd00::5/64", "gateway": "fd00::1"}]
+        }}}])
+    );
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let bytes = ArchiveFixture::Container(Box::new(container))
+        .to_bytes(ckpt::archive::compression::Compression::None);
+    std::fs::write(dir.path().join("dual.tar"), bytes).expect("writing");
+    let run = crate::util::ckpt_in(Some(dir.path()), &["show", "--format", "tree", "dual.tar"]);
+    let expected = [
+        "│   └── podman (eth0)",
+        "│       ├── IP: 10.88.0.15/16",
+        "│       ├── MAC: aa:bb:cc:00:00:0f",
+        "│       ├── Gateway: 10.88.0.1",
+        "│       ├── IP: fd00::5/64",
+        "│       └── Gateway: fd00::1",
+    ]
+    .join("\n");
+    assert!(run.stdout.contains(&expected), "{}", run.stdout);
+}
