@@ -10,7 +10,9 @@ use std::io::BufWriter;
 use std::path::Path;
 
 use ckpt::archive::compression::Compression;
-use ckpt::fixture::{ArchiveFixture, ContainerFixture, FixtureEngine, PodOptionsShape};
+use ckpt::fixture::{
+    ArchiveFixture, ContainerFixture, CriuFixture, FixtureEngine, PodOptionsShape,
+};
 
 fn main() -> std::io::Result<()> {
     let dir = Path::new("fixtures/synthetic");
@@ -32,7 +34,7 @@ fn main() -> std::io::Result<()> {
 }
 
 fn fixtures() -> Vec<(&'static str, ArchiveFixture, bool)> {
-    let mut podman = ContainerFixture::new(FixtureEngine::Podman, "web");
+    let mut podman = with_images(ContainerFixture::new(FixtureEngine::Podman, "web"), 3);
     podman.networks = vec![
         net(
             "podman",
@@ -52,12 +54,12 @@ fn fixtures() -> Vec<(&'static str, ArchiveFixture, bool)> {
     podman.volumes = vec![("appdata".to_string(), 2000)];
     podman.gpu_pages = 2 * ckpt::fixture::PAGE;
 
-    let mut crio = ContainerFixture::new(FixtureEngine::CriO, "nginx");
+    let mut crio = with_images(ContainerFixture::new(FixtureEngine::CriO, "nginx"), 2);
     crio.pod_name = "frontend".to_string();
     crio.namespace = "shop".to_string();
     crio.ip = "10.244.1.7".to_string();
 
-    let mut containerd = ContainerFixture::new(FixtureEngine::Containerd, "api");
+    let mut containerd = with_images(ContainerFixture::new(FixtureEngine::Containerd, "api"), 2);
     containerd.pod_name = "backend".to_string();
     containerd.namespace = "shop".to_string();
     containerd.deleted_files = None;
@@ -115,6 +117,17 @@ fn fixtures() -> Vec<(&'static str, ArchiveFixture, bool)> {
     ]
 }
 
+/// `container` with real CRIU images: a chain of `depth` processes with
+/// command lines, environments (a `SECRET_TOKEN` named after the
+/// container), files and sockets, in the engine's member order (CRI-O and
+/// containerd write `checkpoint/` before the metadata).
+fn with_images(mut container: ContainerFixture, depth: u32) -> ContainerFixture {
+    let secret = format!("{}-s3cr3t", container.name);
+    container.criu = Some(CriuFixture::deep_tree(depth, &secret));
+    container.images_first = container.engine != FixtureEngine::Podman;
+    container
+}
+
 fn pod(
     engine: FixtureEngine,
     name: &str,
@@ -125,7 +138,7 @@ fn pod(
     let containers = containers
         .iter()
         .map(|c| {
-            let mut fixture = ContainerFixture::new(engine, c);
+            let mut fixture = with_images(ContainerFixture::new(engine, c), 2);
             fixture.pod_name = name.to_string();
             fixture.namespace = "shop".to_string();
             if engine == FixtureEngine::CriO {

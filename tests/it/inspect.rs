@@ -175,12 +175,22 @@ fn without_flags_inspect_is_the_show_tree() {
 
 #[test]
 fn without_flags_or_with_stats_alone_no_process_image_is_decoded() {
-    // The builder's default archives hold placeholder CRIU images that do
+    // The builder's default archive holds placeholder CRIU images that do
     // not decode: inspect must not need them for what it prints.
-    let file = "synthetic/podman-container.tar";
-    let run = crate::util::ckpt(&["inspect", file]);
+    use ckpt::fixture::{ArchiveFixture, ContainerFixture, FixtureEngine};
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let file = "placeholders.tar";
+    let fixture = ArchiveFixture::Container(Box::new(ContainerFixture::new(
+        FixtureEngine::Podman,
+        "web",
+    )));
+    let bytes = fixture.to_bytes(ckpt::archive::compression::Compression::None);
+    fs::write(dir.path().join(file), bytes).expect("writing");
+    let run_in = |args: &[&str]| ckpt_in(Some(dir.path()), args);
+
+    let run = run_in(&["inspect", file]);
     assert_eq!((run.code, run.stderr.as_str()), (0, ""));
-    let show = crate::util::ckpt(&["show", "--format", "tree", file]);
+    let show = run_in(&["show", "--format", "tree", file]);
     // The same tree, but for the metadata branch that --metadata adds.
     let cut = show
         .stdout
@@ -191,12 +201,12 @@ fn without_flags_or_with_stats_alone_no_process_image_is_decoded() {
         format!("{}└── Deleted files: 1\n\n", &show.stdout[..cut])
     );
     // --stats reads stats-dump alone; the process tree needs the rest.
-    let stats = crate::util::ckpt(&["inspect", "--stats", file]);
+    let stats = run_in(&["inspect", "--stats", file]);
     assert_eq!(
         stats.stderr,
         format!("ckpt: error: {file}: member `stats-dump`: holds no entry\n")
     );
-    let flagged = crate::util::ckpt(&["inspect", "--ps-tree", file]);
+    let flagged = run_in(&["inspect", "--ps-tree", file]);
     assert_eq!(flagged.code, 1);
     assert!(
         flagged.stderr.contains("`checkpoint/core-1.img`"),

@@ -3,6 +3,7 @@
 
 mod diff;
 mod errors;
+mod expected;
 mod fuzz_regressions;
 mod hostile;
 mod inspect;

@@ -11,12 +11,9 @@ use crate::util::{ckpt, fixtures, json};
 
 const COMPRESSIONS: &[(&str, &str)] = &[("tar", "none"), ("tar.gz", "gzip"), ("tar.zst", "zstd")];
 
-/// Sizes every synthetic container shares: two processes with 8 pages each,
-/// plus empty CRIU images (4 + 8 + 2 x 3 x 8 + 4 x 8 bytes of headers).
+/// The pages of the builder's default container (sizes-only images): two
+/// processes with 8 pages each.
 const PAGES: u64 = 65_536;
-const IMAGES: u64 = 4 + 8 + 48 + 32;
-/// rootfs-diff.tar with one 3000-byte file: header, padded data, end marker.
-const ROOTFS_DIFF: u64 = 512 + 3072 + 1024;
 
 /// Run `show --format json` on every compression of `stem`, check that the
 /// three agree, and return the records of the plain tar.
@@ -42,7 +39,39 @@ fn show_all(stem: &str) -> Vec<Value> {
     first.expect("three compressions ran")
 }
 
-fn sizes(total: u64, pages: u64, gpu: u64, diff: u64, shm: u64, volumes: u64) -> Value {
+/// The `checkpoint_size` object of the container in `folder` (`""` for
+/// the root) of `fixtures/synthetic/<stem>.tar`, summed from the member
+/// sizes the tar crate reads, as the README defines each.
+fn expected_sizes(stem: &str, folder: &str) -> Value {
+    let file = File::open(fixtures().join(format!("synthetic/{stem}.tar"))).expect("fixture");
+    let mut archive = tar::Archive::new(file);
+    let (mut total, mut pages, mut gpu, mut diff, mut shm, mut volumes) = (0, 0, 0, 0, 0, 0);
+    for entry in archive.entries().expect("a tar") {
+        let entry = entry.expect("an entry");
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let path = entry.path().expect("a path").to_string_lossy().into_owned();
+        let path = path.trim_start_matches("./");
+        let Some(name) = path.strip_prefix(folder) else {
+            continue;
+        };
+        let size = entry.size();
+        if let Some(image) = name.strip_prefix("checkpoint/") {
+            total += size;
+            if image.starts_with("pages-") {
+                pages += size;
+            } else if image.starts_with("amdgpu-pages-") {
+                gpu += size;
+            }
+        } else if name.starts_with("volumes/") {
+            volumes += size;
+        } else if name == "rootfs-diff.tar" {
+            diff = size;
+        } else if name == "devshm-checkpoint.tar" {
+            shm = size;
+        }
+    }
     json!({
         "total_size": total, "memory_pages_size": pages, "amd_gpu_memory_pages_size": gpu,
         "root_fs_diff_size": diff, "devshm_size": shm, "volumes_size": volumes
@@ -64,7 +93,7 @@ fn podman_container_every_field() {
             {"name": "backend", "interfaces": {"eth1": {"ip": "10.89.1.4/24", "mac": "aa:bb:cc:00:01:04", "gateway": "10.89.1.1"}}},
             {"name": "podman", "interfaces": {"eth0": {"ip": "10.88.0.9/16", "mac": "aa:bb:cc:00:00:09", "gateway": "10.88.0.1"}}}
         ],
-        "checkpoint_size": sizes(PAGES + 8192 + IMAGES, PAGES, 8192, ROOTFS_DIFF, 2048, 3584),
+        "checkpoint_size": expected_sizes("podman-container", ""),
         "deleted_files": 1,
         "metadata": {"annotations": {
             "io.container.manager": "libpod", "org.opencontainers.image.stopSignal": "15"
@@ -96,22 +125,9 @@ fn crio_container_facts_come_from_annotations() {
     );
     assert_eq!(
         nginx["checkpoint_size"],
-        sizes(PAGES + IMAGES, PAGES, 0, ROOTFS_DIFF, 0, 0)
+        expected_sizes("crio-container", "")
     );
     assert_eq!(nginx["deleted_files"], 1);
-}
-
-/// The size of `rootfs-diff.tar` in `fixtures/synthetic/<stem>.tar`, read
-/// with the tar crate directly (the layer is gzip, so its size is not fixed).
-fn stored_size(stem: &str, member: &str) -> u64 {
-    let file = File::open(fixtures().join(format!("synthetic/{stem}.tar"))).expect("fixture");
-    let mut archive = tar::Archive::new(file);
-    let entries = archive.entries().expect("a tar");
-    entries
-        .map(|e| e.expect("an entry"))
-        .find(|e| e.path().expect("a path").to_string_lossy() == member)
-        .map(|e| e.size())
-        .unwrap_or_else(|| panic!("{stem} has no {member}"))
 }
 
 #[test]
@@ -125,10 +141,9 @@ fn containerd_container_reads_its_own_layout() {
     assert_eq!(api["metadata"]["pod_name"], "backend");
     assert_eq!(api["metadata"]["kubernetes_namespace"], "shop");
     assert_eq!(api["deleted_files"], Value::Null);
-    let diff = stored_size("containerd-container", "rootfs-diff.tar");
     assert_eq!(
         api["checkpoint_size"],
-        sizes(PAGES + IMAGES, PAGES, 0, diff, 0, 0)
+        expected_sizes("containerd-container", "")
     );
 }
 
@@ -147,8 +162,8 @@ fn pod_archives_list_each_container_of_the_pod() {
             assert_eq!(record["engine"], engine);
             assert_eq!(record["metadata"]["pod_name"], pod);
             assert_eq!(record["metadata"]["kubernetes_namespace"], "shop");
-            assert_eq!(record["checkpoint_size"]["memory_pages_size"], PAGES);
-            assert_eq!(record["checkpoint_size"]["total_size"], PAGES + IMAGES);
+            let folder = format!("{}-{name}/", derived_id(name));
+            assert_eq!(record["checkpoint_size"], expected_sizes(stem, &folder));
         }
     }
 }
@@ -207,6 +222,8 @@ fn table_has_a_row_per_container_in_every_kind() {
             .collect::<Vec<_>>()
     };
     let podman = format!("{:.12}", derived_id("web"));
+    let sizes = expected_sizes("podman-container", "");
+    let iec = |v: &Value| ckpt::report::units::iec(v.as_u64().expect("a size"));
     assert_eq!(
         cells(lines[2]),
         [
@@ -216,8 +233,8 @@ fn table_has_a_row_per_container_in_every_kind() {
             "crun",
             "2026-11-30T09:59:01Z",
             "Podman",
-            "72.1 KiB",
-            "4.5 KiB"
+            &iec(&sizes["total_size"]),
+            &iec(&sizes["root_fs_diff_size"]),
         ]
     );
     assert_eq!(cells(lines[3])[0], "nginx");
@@ -239,6 +256,14 @@ fn tree_groups_pods_and_containers() {
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let out = &run.stdout;
+    let api = format!("{}-api/", derived_id("api"));
+    let api_size = expected_sizes("containerd-pod", &api)["total_size"]
+        .as_u64()
+        .expect("a size");
+    let api_line = format!(
+        "    │   ├── Checkpoint size: {}",
+        ckpt::report::units::iec(api_size)
+    );
     for line in [
         "Displaying pod checkpoint tree view from synthetic/containerd-pod.tar.zst",
         "backend",
@@ -247,7 +272,7 @@ fn tree_groups_pods_and_containers() {
         "└── Containers",
         "    ├── api",
         "    │   ├── Runtime: io.containerd.runc.v2",
-        "    │   ├── Checkpoint size: 64.1 KiB",
+        &api_line,
         "Displaying kubelet checkpoint tree view from synthetic/kubelet.tar.gz",
         "Kubelet checkpoint",
         "├── Pod frontend (namespace shop)",
