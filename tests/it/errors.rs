@@ -7,7 +7,7 @@
 //! from the committed fixtures.
 
 use std::fs;
-use std::io::{Cursor, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use ckpt::archive::compression::Compression;
@@ -15,7 +15,7 @@ use ckpt::fixture::{ArchiveFixture, ContainerFixture, FixtureEngine, PodOptionsS
 use ckpt::members::{JSON_MEMBER_CAP, MAX_FOLDERS, METADATA_BUDGET};
 use tempfile::TempDir;
 
-use crate::util::{Run, ckpt_in, ckpt_stdin, compressed_cut, fixtures, json};
+use crate::util::{Member, Run, ckpt_in, ckpt_stdin, compressed_cut, fixtures, json, layout};
 
 /// The name broken archives are written under.
 const BROKEN: &str = "broken.tar";
@@ -115,32 +115,6 @@ fn raw_archive(members: &[(&str, &[u8])]) -> Vec<u8> {
 /// The folder a pod archive keeps `container`'s members in.
 fn pod_folder(container: &ContainerFixture) -> String {
     format!("{}-{}", container.id, container.name)
-}
-
-/// One member of a plain tar: its name and where its header and data start.
-struct Member {
-    name: String,
-    header: usize,
-    data: usize,
-    size: usize,
-}
-
-/// The members of a plain tar, in archive order.
-fn layout(tar: &[u8]) -> Vec<Member> {
-    let mut archive = tar::Archive::new(Cursor::new(tar));
-    archive
-        .entries()
-        .expect("a readable tar")
-        .map(|entry| {
-            let entry = entry.expect("a readable tar entry");
-            Member {
-                name: entry.path().unwrap().to_string_lossy().into_owned(),
-                header: usize::try_from(entry.raw_header_position()).unwrap(),
-                data: usize::try_from(entry.raw_file_position()).unwrap(),
-                size: usize::try_from(entry.size()).unwrap(),
-            }
-        })
-        .collect()
 }
 
 /// The plain tar of `web`, the index of `name` in it and its layout.

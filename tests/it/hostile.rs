@@ -25,7 +25,7 @@ use ckpt::fixture::criu::{pagemap_image, pagemap_run};
 use ckpt::fixture::{ArchiveFixture, ContainerFixture, CriuFixture, FixtureEngine};
 use serde_json::Value;
 
-use crate::util::{Run, compressed_cut};
+use crate::util::{Member, Run, compressed_cut, layout, names_in};
 
 /// The name every case is written under; `list` picks it by its prefix.
 const NAME: &str = "checkpoint-hostile.tar";
@@ -211,21 +211,6 @@ fn run_limited(dir: &Path, tmp: &Path, args: &[&str], input: Option<Vec<u8>>) ->
     }
 }
 
-/// The names in `dir`, sorted.
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .expect("a folder")
-        .map(|e| {
-            e.expect("an entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    names.sort();
-    names
-}
-
 /// Run every command of [`COMMANDS`] on `bytes` and check what every run
 /// must satisfy (see the module docs).
 fn every_command(bytes: &[u8]) -> Runs {
@@ -313,35 +298,6 @@ fn deep_with_image(name: &str, bytes: Vec<u8>) -> Vec<u8> {
     let criu = container.criu.as_mut().expect("real images");
     criu.overrides.insert(name.to_string(), Some(bytes));
     ArchiveFixture::Container(Box::new(container)).to_bytes(Compression::None)
-}
-
-/// One member of a plain tar: its name, where its header and data start,
-/// and its size.
-struct Member {
-    name: String,
-    header: usize,
-    data: usize,
-    size: usize,
-}
-
-fn layout(tar: &[u8]) -> Vec<Member> {
-    let mut archive = tar::Archive::new(std::io::Cursor::new(tar));
-    archive
-        .entries()
-        .expect("a readable tar")
-        .map(|entry| {
-            let entry = entry.expect("a readable entry");
-            Member {
-                // As messages name it: a folder without its slash.
-                name: String::from_utf8_lossy(&entry.path_bytes())
-                    .trim_end_matches('/')
-                    .to_string(),
-                header: entry.raw_header_position() as usize,
-                data: entry.raw_file_position() as usize,
-                size: entry.size() as usize,
-            }
-        })
-        .collect()
 }
 
 /// Where the members of a plain tar end (the end-of-archive blocks start).

@@ -18,7 +18,9 @@ use ckpt::fixture::criu::{TASK_DEAD, pagemap_image, pagemap_run};
 use ckpt::fixture::{ArchiveFixture, ContainerFixture, CriuFixture, FixtureEngine, PAGE};
 use tempfile::TempDir;
 
-use crate::util::{Run, ckpt, ckpt_in, ckpt_stdin, compressed_cut, real_dir, reference};
+use crate::util::{
+    Run, ckpt, ckpt_in, ckpt_stdin, compressed_cut, layout, names_in, real_dir, reference,
+};
 
 /// The name synthetic archives are written under.
 const FILE: &str = "checkpoint.tar";
@@ -778,19 +780,24 @@ fn output_file_is_not_overwritten_without_force() {
     assert_eq!(usage.code, 2, "{}", usage.stderr);
 }
 
-#[test]
-fn output_file_of_a_run_that_fails_midway_is_never_named() {
+/// The deep tree as a plain tar, and an offset 3000 bytes into the data
+/// of the pages image of its last process (PID 22).
+fn inside_the_last_pages_image() -> (Vec<u8>, usize) {
     let criu = deep();
     let whole = container(criu.clone()).to_bytes(Compression::None);
-    // Cut inside the last pages image: rows are written before the error.
     let (pages_id, _) = criu.pagemap(22).expect("memory");
     let name = format!("checkpoint/pages-{pages_id}.img");
-    let at = whole
-        .windows(name.len())
-        .position(|w| w == name.as_bytes())
-        .expect("the member's header")
-        + 512
-        + 3000;
+    let member = layout(&whole)
+        .into_iter()
+        .find(|m| m.name == name)
+        .expect("the pages image");
+    (whole, member.data + 3000)
+}
+
+#[test]
+fn output_file_of_a_run_that_fails_midway_is_never_named() {
+    // Cut inside the last pages image: rows are written before the error.
+    let (whole, at) = inside_the_last_pages_image();
     for compression in COMPRESSIONS {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let bytes = compressed_cut(&whole, at, compression);
@@ -804,11 +811,11 @@ fn output_file_of_a_run_that_fails_midway_is_never_named() {
             run.stderr
         );
         assert!(run.stderr.contains("truncated"), "{}", run.stderr);
-        let left: Vec<_> = fs::read_dir(dir.path())
-            .expect("the folder")
-            .map(|e| e.expect("an entry").file_name())
-            .collect();
-        assert_eq!(left, [FILE], "{compression:?}: no out.txt, no partial file");
+        assert_eq!(
+            names_in(dir.path()),
+            [FILE],
+            "{compression:?}: no out.txt, no partial file"
+        );
     }
 }
 
@@ -818,17 +825,8 @@ fn output_file_of_an_interrupted_run_is_removed() {
     use std::process::{Command, Stdio};
     use std::time::{Duration, Instant};
 
-    let criu = deep();
-    let whole = container(criu.clone()).to_bytes(Compression::None);
     // Stop feeding inside the last pages image: rows are being written.
-    let (pages_id, _) = criu.pagemap(22).expect("memory");
-    let name = format!("checkpoint/pages-{pages_id}.img");
-    let at = whole
-        .windows(name.len())
-        .position(|w| w == name.as_bytes())
-        .expect("the member's header")
-        + 512
-        + 3000;
+    let (whole, at) = inside_the_last_pages_image();
     let dir = tempfile::tempdir().expect("a temporary folder");
     let mut child = Command::new(env!("CARGO_BIN_EXE_ckpt"))
         .args(["memparse", "--pid", "22", "-o", "out.txt", "-"])
@@ -844,15 +842,7 @@ fn output_file_of_an_interrupted_run_is_removed() {
     // The unfinished file appears; ckpt then waits for more input.
     let started = Instant::now();
     let partial = loop {
-        let names: Vec<String> = fs::read_dir(dir.path())
-            .expect("the folder")
-            .map(|e| {
-                e.expect("an entry")
-                    .file_name()
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .collect();
+        let names = names_in(dir.path());
         if let Some(name) = names.iter().find(|n| n.ends_with(".partial")) {
             break name.clone();
         }
@@ -871,6 +861,5 @@ fn output_file_of_an_interrupted_run_is_removed() {
     let status = child.wait().expect("ckpt ends");
     drop(stdin);
     assert_eq!(status.code(), Some(130));
-    let left: Vec<_> = fs::read_dir(dir.path()).expect("the folder").collect();
-    assert!(left.is_empty(), "nothing is left: {left:?}");
+    assert!(names_in(dir.path()).is_empty(), "nothing is left");
 }

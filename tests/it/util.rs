@@ -1,10 +1,11 @@
 //! Running the binary and finding fixtures.
 
+use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 
 use ckpt::archive::compression::Compression;
-use std::process::{Command, Output, Stdio};
 
 /// The repository's `fixtures/` folder.
 pub fn fixtures() -> PathBuf {
@@ -120,4 +121,49 @@ pub fn compressed_cut(tar: &[u8], at: usize, compression: Compression) -> Vec<u8
             zst.get_ref().clone()
         }
     }
+}
+
+/// One member of a plain tar: its name, where its header and data start,
+/// and its size.
+pub struct Member {
+    pub name: String,
+    pub header: usize,
+    pub data: usize,
+    pub size: usize,
+}
+
+/// The members of a plain tar, in archive order.
+pub fn layout(tar: &[u8]) -> Vec<Member> {
+    let mut archive = tar::Archive::new(std::io::Cursor::new(tar));
+    archive
+        .entries()
+        .expect("a readable tar")
+        .map(|entry| {
+            let entry = entry.expect("a readable entry");
+            Member {
+                // As messages name it: a folder without its slash.
+                name: String::from_utf8_lossy(&entry.path_bytes())
+                    .trim_end_matches('/')
+                    .to_string(),
+                header: entry.raw_header_position() as usize,
+                data: entry.raw_file_position() as usize,
+                size: entry.size() as usize,
+            }
+        })
+        .collect()
+}
+
+/// The names in `dir`, sorted.
+pub fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .expect("a folder")
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
 }
