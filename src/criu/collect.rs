@@ -35,7 +35,7 @@ use crate::warnings::Warnings;
 /// (`seccomp.img`, the largest small image of a real dump, is 93 KiB).
 pub const IMAGE_CAP: u64 = 16 * 1024 * 1024;
 /// Budget for what the decoded CRIU images of one archive may take in
-/// memory, as [`decoded_size`] bounds it before each image is decoded.
+/// memory, as a bound computed before each image is decoded puts it.
 /// Decoded entries can be far larger than their bytes (an empty entry of
 /// `files.img` is 4 bytes and decodes to a 368-byte struct), so the bytes
 /// alone bound nothing. A real dump of a hundred processes takes a few MiB;
