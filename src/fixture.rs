@@ -490,6 +490,66 @@ pub enum ArchiveFixture {
 }
 
 impl ArchiveFixture {
+    /// The archive the benchmarks measure: a Podman container of about
+    /// `content_mib` MiB of tar, of `shape`. Four processes with real CRIU
+    /// images share all but 256 MiB as memory pages; the rest is a rootfs
+    /// diff of 3000 files of varied sizes; 2000 small images besides, as a
+    /// container with many tmpfs mounts has.
+    pub fn bench(content_mib: u64, shape: DataShape) -> ArchiveFixture {
+        let rootfs = 256u64.min(content_mib / 2);
+        let pages = content_mib.saturating_sub(rootfs) << 20;
+        let mut container = ContainerFixture::large(4, pages, rootfs << 20, 2000).with_shape(shape);
+        container.rootfs_files = 3000;
+        ArchiveFixture::Container(Box::new(container))
+    }
+
+    /// The length of the archive's tar stream, counted without writing it.
+    pub fn tar_len(&self) -> u64 {
+        struct Counter(u64);
+        impl Write for Counter {
+            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+                self.0 += buf.len() as u64;
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut counter = Counter(0);
+        // Writing to a counter cannot fail.
+        self.write(&mut counter, Compression::None, false)
+            .expect("counting does not fail");
+        counter.0
+    }
+
+    /// Write the archive to the file `path`, unless a complete one is
+    /// there: the file is written as `<path>.partial` and renamed when
+    /// complete, then `<path>.len` records the tar length it holds. Returns
+    /// the tar length. For large archives reused across runs (benches).
+    pub fn write_file(&self, path: &std::path::Path, compression: Compression) -> io::Result<u64> {
+        let expected = self.tar_len();
+        let beside = |suffix: &str| {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            std::path::PathBuf::from(name)
+        };
+        let len_path = beside(".len");
+        let recorded = std::fs::read_to_string(&len_path).ok();
+        if path.exists() && recorded.as_deref().map(str::trim) == Some(&expected.to_string()) {
+            return Ok(expected);
+        }
+        let partial = beside(".partial");
+        let file = std::fs::File::create(&partial)?;
+        let mut out = io::BufWriter::with_capacity(1 << 20, file);
+        self.write(&mut out, compression, false)?;
+        out.into_inner()
+            .map_err(io::IntoInnerError::into_error)?
+            .sync_all()?;
+        std::fs::rename(&partial, path)?;
+        std::fs::write(&len_path, format!("{expected}\n"))?;
+        Ok(expected)
+    }
+
     /// Write the archive with `compression` to `out`. Member names get a
     /// leading `./` when `dot_slash` is set, as some engines write them.
     pub fn write<W: Write>(
