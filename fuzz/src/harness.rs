@@ -213,7 +213,7 @@ fn zstd(data: &[u8]) -> Vec<u8> {
 
 /// `show` on the bytes as a stream, as standard input would give them.
 pub fn exercise_stream(bytes: &[u8]) {
-    let reader: Box<dyn Read> = Box::new(Cursor::new(bytes.to_vec()));
+    let reader: Box<dyn Read + Send> = Box::new(Cursor::new(bytes.to_vec()));
     if let Ok(input) = ArchiveInput::from_reader(reader)
         && let Ok(report) = ckpt::show_input(input, "fuzz")
     {

@@ -3,20 +3,30 @@
 //! The result is one of two readers. A plain tar in a regular file stays
 //! seekable, so the scanner can jump over member data nobody wants. Anything
 //! else (compressed data, a pipe) is a forward-only stream: skipping there
-//! means reading and discarding, because a decompressor cannot seek.
+//! means reading and discarding, because a decompressor cannot seek. The
+//! compressed bytes of a stream are read on a thread of their own
+//! ([`ReadAhead`]), so that the copies from the page cache overlap with
+//! decompression.
 
 use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use crate::archive::compression::{Compression, SNIFF_LEN, sniff};
+use crate::archive::read_ahead::ReadAhead;
 use crate::error::{Error, Position, Result};
 
 /// Buffer for the seekable reader. Small, because most of the file is
 /// skipped: a bigger buffer would only read bytes that are then thrown away.
 const SEEKABLE_BUFFER: usize = 64 * 1024;
-/// Buffer in front of a decompressor, which reads in large steps anyway.
-const STREAM_BUFFER: usize = 256 * 1024;
+/// Blocks of compressed input read ahead of the decompressor, and how
+/// many may be in flight: 4 MiB in all. Measured on a zstd archive of 2 GiB
+/// (realistic shape): `show` took 505 ms with this, 565 ms reading on the
+/// decompressing thread. Decompressing on a thread of its own as well was
+/// slower (578 ms): the scan has nothing to do meanwhile, and the hand-over
+/// of decompressed blocks costs more than it saves.
+const COMPRESSED_BLOCK: usize = 1024 * 1024;
+const BLOCKS_AHEAD: usize = 4;
 /// Largest zstd window accepted (2^27 = 128 MiB, libzstd's own default
 /// limit). A frame asking for more fails instead of allocating it.
 pub(crate) const ZSTD_WINDOW_LOG_MAX: u32 = 27;
@@ -41,7 +51,7 @@ pub(crate) enum InputReader {
     /// A plain tar in a regular file, with its length in bytes.
     Seekable(BufReader<File>, u64),
     /// Decompressed data or a pipe: read forward only.
-    Stream(Box<dyn Read>),
+    Stream(Box<dyn Read + Send>),
 }
 
 impl ArchiveInput {
@@ -49,13 +59,13 @@ impl ArchiveInput {
     pub fn open(source: Source<'_>) -> Result<ArchiveInput> {
         match source {
             Source::Path(path) => open_file(path),
-            Source::Stdin => open_stream(Box::new(io::stdin().lock())),
+            Source::Stdin => open_stream(Box::new(io::stdin())),
         }
     }
 
     /// Set up an archive read from any byte stream (a pipe, an in-memory
     /// buffer). It is never treated as seekable.
-    pub fn from_reader(reader: Box<dyn Read>) -> Result<ArchiveInput> {
+    pub fn from_reader(reader: Box<dyn Read + Send>) -> Result<ArchiveInput> {
         open_stream(reader)
     }
 }
@@ -85,23 +95,24 @@ fn open_file(path: &Path) -> Result<ArchiveInput> {
     decompressed(compression, Box::new(rest))
 }
 
-fn open_stream(mut reader: Box<dyn Read>) -> Result<ArchiveInput> {
+fn open_stream(mut reader: Box<dyn Read + Send>) -> Result<ArchiveInput> {
     let prefix = read_prefix(&mut reader)?;
     let compression = sniff(&prefix)?;
     let whole = Box::new(Cursor::new(prefix).chain(reader));
     decompressed(compression, whole)
 }
 
-fn decompressed(compression: Compression, raw: Box<dyn Read>) -> Result<ArchiveInput> {
-    let buffered = BufReader::with_capacity(STREAM_BUFFER, raw);
-    let stream: Box<dyn Read> = match compression {
-        Compression::None => Box::new(buffered),
+fn decompressed(compression: Compression, raw: Box<dyn Read + Send>) -> Result<ArchiveInput> {
+    let compressed = |raw| ReadAhead::new(raw, COMPRESSED_BLOCK, BLOCKS_AHEAD);
+    let stream: Box<dyn Read + Send> = match compression {
+        Compression::None => raw,
         Compression::Gzip => Box::new(DecodeErrors::new(
             compression,
-            flate2::bufread::MultiGzDecoder::new(buffered),
+            flate2::bufread::MultiGzDecoder::new(compressed(raw)),
         )),
         Compression::Zstd => {
-            let mut decoder = zstd::stream::read::Decoder::with_buffer(buffered)
+            let compressed = compressed(raw);
+            let mut decoder = zstd::stream::read::Decoder::with_buffer(compressed)
                 .map_err(|source| decompress_error(compression, source))?;
             decoder
                 .window_log_max(ZSTD_WINDOW_LOG_MAX)

@@ -2,5 +2,6 @@
 
 pub mod compression;
 pub mod input;
+pub mod read_ahead;
 pub mod scan;
 pub mod tar_reader;

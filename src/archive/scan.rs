@@ -147,7 +147,7 @@ pub fn scan(input: ArchiveInput, parts: &mut [&mut dyn Part]) -> Result<ScanSumm
 /// JSON or CRIU image it should be. Read on to the end of the stream; when
 /// the decoder then fails, report its error, which names the real cause
 /// (and where it was first noticed).
-fn blame_decoder(mut rest: Box<dyn Read>, err: Error) -> Error {
+fn blame_decoder(mut rest: impl Read, err: Error) -> Error {
     let at = match &err {
         Error::CorruptTar { at, .. } | Error::Truncated { at } => at.clone(),
         other => match other.member() {

@@ -55,7 +55,7 @@ impl TarInput for BufReader<File> {
     }
 }
 
-impl TarInput for Box<dyn Read> {
+impl TarInput for Box<dyn Read + Send> {
     fn skip(&mut self, n: u64, scratch: &mut Vec<u8>) -> io::Result<()> {
         skip_by_reading(self, n, scratch)
     }
@@ -523,7 +523,7 @@ mod tests {
     use super::*;
 
     /// A stream over bytes, skipping by reading.
-    fn reader(bytes: Vec<u8>) -> TarReader<Box<dyn Read>> {
+    fn reader(bytes: Vec<u8>) -> TarReader<Box<dyn Read + Send>> {
         TarReader::new(Box::new(Cursor::new(bytes)))
     }
 
