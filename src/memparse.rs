@@ -176,7 +176,9 @@ pub fn read_memory(source: Source<'_>, pid: u32, sink: &mut dyn MemorySink) -> R
         walker: None,
         streaming: false,
     }));
-    scan(ArchiveInput::open(source)?, &mut [&mut part])?;
+    // The hexdump or search works on much of the data: let it share the
+    // cores with decompression.
+    scan(ArchiveInput::open(source)?.pipelined(), &mut [&mut part])?;
     let begun = part.target.as_ref().is_some_and(|t| t.begun);
     let Some(checkpoint) = part.collector.checkpoint("") else {
         return Err(part.no_checkpoint());

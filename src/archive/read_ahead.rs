@@ -92,8 +92,11 @@ impl ReadAhead {
     }
 }
 
-/// The thread's loop: fill a block (a spent one when there is one), send
-/// it, until the end of the input, an error, or a caller that is gone.
+/// The thread's loop: one read into a block (a spent one when there is
+/// one), sent as it is, until the end of the input, an error, or a caller
+/// that is gone. One read, not as many as fill the block: a pipe gives
+/// what it has, and the caller must get it without waiting for more (a
+/// file or a decoder fills the block in one read anyway).
 fn fill(
     mut inner: impl Read,
     block: usize,
@@ -101,32 +104,26 @@ fn fill(
     spent: &Receiver<Vec<u8>>,
 ) {
     loop {
-        // A spent block when there is one, else a new one.
         let mut buffer = spent.try_recv().unwrap_or_default();
         buffer.resize(block, 0);
-        let mut filled = 0;
-        while filled < block {
-            match inner.read(&mut buffer[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
+        let read = loop {
+            match inner.read(&mut buffer) {
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-                Err(err) => {
-                    // The bytes before the error first, then the error.
-                    buffer.truncate(filled);
-                    if filled > 0 && full.send(Ok(buffer)).is_err() {
-                        return;
-                    }
-                    let _ = full.send(Err(err));
+                other => break other,
+            }
+        };
+        match read {
+            Ok(0) => return,
+            Ok(n) => {
+                buffer.truncate(n);
+                if full.send(Ok(buffer)).is_err() {
                     return;
                 }
             }
-        }
-        if filled == 0 {
-            return;
-        }
-        buffer.truncate(filled);
-        if full.send(Ok(buffer)).is_err() {
-            return;
+            Err(err) => {
+                let _ = full.send(Err(err));
+                return;
+            }
         }
     }
 }
@@ -260,6 +257,38 @@ mod tests {
         let err = ahead.read_to_end(&mut out).unwrap_err();
         assert_eq!(err.to_string(), "broken");
         assert_eq!(out, data);
+    }
+
+    /// A pipe: some bytes, then nothing until the gate opens.
+    struct Gate {
+        first: Option<Vec<u8>>,
+        open: Receiver<()>,
+    }
+
+    impl Read for Gate {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if let Some(first) = self.first.take() {
+                buf[..first.len()].copy_from_slice(&first);
+                return Ok(first.len());
+            }
+            let _ = self.open.recv();
+            Ok(0)
+        }
+    }
+
+    #[test]
+    fn what_a_pipe_has_arrives_without_waiting_for_a_full_block() {
+        let (open, gate) = sync_channel(1);
+        let reader = Gate {
+            first: Some(b"header".to_vec()),
+            open: gate,
+        };
+        let mut ahead = ReadAhead::new(reader, 1 << 20, 2);
+        let mut got = [0u8; 6];
+        ahead.read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"header");
+        open.send(()).unwrap();
+        assert_eq!(ahead.read(&mut got).unwrap(), 0);
     }
 
     #[test]

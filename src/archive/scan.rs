@@ -123,22 +123,30 @@ pub fn scan(input: ArchiveInput, parts: &mut [&mut dyn Part]) -> Result<ScanSumm
             let mut tar = TarReader::new(reader);
             walk(&mut tar, parts, Some(file_len)).map(|(summary, _)| summary)
         }
-        InputReader::Stream(reader) => {
-            let mut tar = TarReader::new(reader);
-            let (summary, last) = match walk(&mut tar, parts, None) {
-                Ok(walked) => walked,
-                Err(err) if compressed => return Err(blame_decoder(tar.into_inner(), err)),
-                Err(err) => return Err(err),
-            };
-            if !summary.stopped_early {
-                // Drain the rest (padding, usually) so that the decoders
-                // verify their checksums and see damage past the last member.
-                let mut rest = tar.into_inner();
-                io::copy(&mut rest, &mut io::sink()).map_err(|e| classify(e, after(&last)))?;
-            }
-            Ok(summary)
-        }
+        InputReader::Stream(reader) => walk_stream(reader, parts, compressed),
+        InputReader::Pipelined(reader) => walk_stream(reader, parts, compressed),
     }
+}
+
+/// [`walk`] a forward-only stream, then read it to its end.
+fn walk_stream<R: TarInput>(
+    reader: R,
+    parts: &mut [&mut dyn Part],
+    compressed: bool,
+) -> Result<ScanSummary> {
+    let mut tar = TarReader::new(reader);
+    let (summary, last) = match walk(&mut tar, parts, None) {
+        Ok(walked) => walked,
+        Err(err) if compressed => return Err(blame_decoder(tar.into_inner(), err)),
+        Err(err) => return Err(err),
+    };
+    if !summary.stopped_early {
+        // Drain the rest (padding, usually) so that the decoders verify
+        // their checksums and see damage past the last member.
+        let mut rest = tar.into_inner();
+        io::copy(&mut rest, &mut io::sink()).map_err(|e| classify(e, after(&last)))?;
+    }
+    Ok(summary)
 }
 
 /// A tar-level or member-level error in a compressed stream is often the
