@@ -10,8 +10,9 @@
 # incompressible one at 2 GiB, each plain, gzip and zstd, and a plain one
 # of 16 GiB, 8 times the pages of the 2 GiB one.
 #
-# Each command runs RUNS times (default 5) after one warm-up run, with the
-# archive in the page cache; the table shows the median wall time, the
+# Each command runs RUNS times (default 5; 21 for commands of milliseconds)
+# after one warm-up run, with the archive in the page cache; the table shows
+# the median wall time, the
 # throughput over the archive's tar content, the peak resident memory
 # (`/usr/bin/time -f %M`, median) and, for ckpt's commands, the ratio to
 # the baseline of that archive (GNU `tar -tvf` for plain archives,
@@ -61,13 +62,17 @@ for name in "${archives[@]}"; do
     target/release/examples/bench_archive "$dir/$name" "$mib" "${flag[@]}" >/dev/null
 done
 
-# measure CMD...: RUNS timed runs after a warm-up; prints
-# "median_seconds median_peak_kib".
+# measure CMD...: RUNS timed runs after a warm-up (21 when the warm-up took
+# under 100 ms: a few milliseconds vary too much for a few runs); prints
+# "median_microseconds median_peak_kib".
 measure() {
-    local out times=() rss=() start end
+    local out times=() rss=() start end n=$runs
     out=$(mktemp)
+    start=$(date +%s%N)
     sh -c 'exec "$@" >/dev/null 2>&1' sh "$@" || true
-    for _ in $(seq "$runs"); do
+    end=$(date +%s%N)
+    [ $(( (end - start) / 1000000 )) -lt 100 ] && n=21
+    for _ in $(seq "$n"); do
         start=$(date +%s%N)
         /usr/bin/time -f %M -o "$out" sh -c 'exec "$@" >/dev/null 2>&1' sh "$@" || true
         end=$(date +%s%N)
