@@ -6,8 +6,8 @@
 # The archives are the benches' own (target/bench-archives/, written by
 # `cargo run --release --example bench_archive` when missing, and reused by
 # `cargo bench`): the realistic shape (random, text and zero pages; a
-# rootfs diff of 3000 files; 2000 small images) at 2 GiB and 4 GiB, the
-# incompressible one at 2 GiB, each plain, gzip and zstd, and a plain one
+# rootfs diff of 3000 files; 2000 small images) and the incompressible one,
+# at 2 GiB and 4 GiB, each plain, gzip and zstd, and a realistic plain one
 # of 16 GiB, 8 times the pages of the 2 GiB one.
 #
 # Each command runs RUNS times (default 5; 21 for commands of milliseconds)
@@ -45,6 +45,7 @@ if [ ${#archives[@]} -eq 0 ]; then
         realistic-2g.tar realistic-16g.tar realistic-2g.tar.gz realistic-2g.tar.zst
         realistic-4g.tar realistic-4g.tar.gz realistic-4g.tar.zst
         incompressible-2g.tar incompressible-2g.tar.gz incompressible-2g.tar.zst
+        incompressible-4g.tar incompressible-4g.tar.gz incompressible-4g.tar.zst
     )
 fi
 

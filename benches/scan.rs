@@ -11,8 +11,8 @@
 //!
 //! The archives are [`ArchiveFixture::bench`]: the realistic shape (pages
 //! part random, part text, part zeros; a rootfs diff of 3000 files; 2000
-//! small images) at 2 and 4 GiB and the incompressible one at 2 GiB, each
-//! plain, gzip and zstd, and a plain realistic one of 16 GiB (8 times the
+//! small images) and the incompressible one, at 2 and 4 GiB, each plain,
+//! gzip and zstd, and a plain realistic one of 16 GiB (8 times the
 //! pages of the 2 GiB one). They are written once under
 //! `<target dir>/bench-archives/` and reused, by this bench and by
 //! `benches/compare.sh` alike. Each archive is one criterion group:
@@ -231,6 +231,7 @@ fn scan_benches(c: &mut Criterion) {
             (DataShape::Realistic, 16384, &[Compression::None]),
             (DataShape::Realistic, 4096, &all),
             (DataShape::Incompressible, 2048, &all),
+            (DataShape::Incompressible, 4096, &all),
         ]
     } else {
         vec![
