@@ -625,6 +625,8 @@ pub(crate) mod tests {
             file_descriptors: None,
             sockets: None,
             mounts: None,
+            rootfs_diff: None,
+            devshm: None,
         }
     }
 

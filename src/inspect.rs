@@ -21,6 +21,7 @@ use crate::criu::processes::{ProcessNode, TreeOptions, tree};
 use crate::criu::sockets::{Socket, sockets};
 use crate::error::{Error, Result};
 use crate::inventory::{Collected, Inventory};
+use crate::nested::{Nested, NestedListing, NestedTars, Order};
 use crate::report::build::build;
 use crate::report::model::{ArchiveReport, ContainerReport};
 
@@ -45,6 +46,13 @@ pub struct InspectOptions {
     pub metadata: bool,
     /// Restrict the process tree to this PID and its children (`--pid`).
     pub pid: Option<u32>,
+    /// The files of `rootfs-diff.tar` and the deleted paths
+    /// (`--rootfs-diff`).
+    pub rootfs_diff: bool,
+    /// The files of `devshm-checkpoint.tar` (`--devshm`).
+    pub devshm: bool,
+    /// The order of those files (`--sort`).
+    pub order: Order,
 }
 
 impl InspectOptions {
@@ -60,7 +68,22 @@ impl InspectOptions {
             stats: true,
             metadata: true,
             pid: None,
+            rootfs_diff: false,
+            devshm: false,
+            order: Order::Archive,
         }
+    }
+
+    /// The nested tars to list.
+    fn nested(&self) -> Vec<Nested> {
+        let mut wanted = Vec::new();
+        if self.rootfs_diff {
+            wanted.push(Nested::RootfsDiff);
+        }
+        if self.devshm {
+            wanted.push(Nested::Devshm);
+        }
+        wanted
     }
 
     /// With checkpointctl's implications applied: files, sockets, command
@@ -154,6 +177,13 @@ pub struct InspectedContainer {
     /// `--mounts`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mounts: Option<Vec<MountReport>>,
+    /// `--rootfs-diff`: the files of `rootfs-diff.tar` and the deleted
+    /// paths.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rootfs_diff: Option<NestedListing>,
+    /// `--devshm`: the files of `devshm-checkpoint.tar`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub devshm: Option<NestedListing>,
 }
 
 /// The inspection of one archive.
@@ -178,7 +208,18 @@ pub fn inspect(
     let compression = input.compression;
     let mut inventory = Inventory::new();
     let mut collector = CriuCollector::new(options.selection());
-    scan(input, &mut [&mut inventory, &mut collector])?;
+    let wanted = options.nested();
+    let mut nested = NestedTars::new(&wanted, options.order);
+    if wanted.is_empty() {
+        scan(input, &mut [&mut inventory, &mut collector])?;
+    } else {
+        scan(input, &mut [&mut inventory, &mut collector, &mut nested])?;
+        if let Source::Path(path) = source {
+            // Nested tars of a plain tar file are read by offset now.
+            nested.read_deferred(path)?;
+        }
+    }
+    let listings = nested.finish();
     let again = collector.second_pass();
     if !again.is_empty() {
         read_again(source, &mut collector, again)?;
@@ -209,8 +250,14 @@ pub fn inspect(
     let mut containers = Vec::new();
     for container in &report.containers {
         let checkpoint = checkpoints.get(&container.folder).unwrap_or(&empty);
-        let inspected =
+        let mut inspected =
             inspect_container(container, checkpoint, &collected, options, &mut warnings)?;
+        let listing = |which| {
+            let key = (container.folder.clone(), which);
+            listings.get(&key).cloned().unwrap_or_default()
+        };
+        inspected.rootfs_diff = options.rootfs_diff.then(|| listing(Nested::RootfsDiff));
+        inspected.devshm = options.devshm.then(|| listing(Nested::Devshm));
         containers.push(inspected);
     }
     Ok(InspectedArchive {
@@ -261,6 +308,8 @@ fn inspect_container(
         file_descriptors: None,
         sockets: None,
         mounts: None,
+        rootfs_diff: None,
+        devshm: None,
     };
 
     if options.stats {

@@ -31,6 +31,7 @@ pub mod list;
 pub mod members;
 pub mod memparse;
 pub mod metadata;
+pub mod nested;
 pub mod output;
 pub mod report;
 pub mod warnings;

@@ -55,7 +55,7 @@ impl TarInput for BufReader<File> {
     }
 }
 
-impl TarInput for Box<dyn Read + Send> {
+impl TarInput for Box<dyn Read + Send + '_> {
     fn skip(&mut self, n: u64, scratch: &mut Vec<u8>) -> io::Result<()> {
         skip_by_reading(self, n, scratch)
     }
@@ -105,6 +105,19 @@ pub struct TarHeader {
     pub kind: EntryKind,
     /// Data size in bytes (a PAX `size` record wins over the header's).
     pub size: u64,
+    /// Permission bits (and set-id and sticky bits), 0 when unreadable.
+    pub mode: u32,
+    /// Modification time in seconds since the epoch (a PAX `mtime` record
+    /// wins), 0 when unreadable.
+    pub mtime: u64,
+    /// Owner's user and group IDs (PAX `uid` and `gid` records win), 0 when
+    /// unreadable.
+    pub uid: u64,
+    /// See `uid`.
+    pub gid: u64,
+    /// The type flag byte as stored (`0` file, `3` character device, `6`
+    /// FIFO, ...), for listings finer than [`EntryKind`].
+    pub type_flag: u8,
     /// Where the data starts, in bytes of the tar stream.
     pub data_start: u64,
 }
@@ -127,6 +140,9 @@ struct Pending {
     name: Option<Vec<u8>>,
     link: Option<Vec<u8>>,
     size: Option<u64>,
+    mtime: Option<u64>,
+    uid: Option<u64>,
+    gid: Option<u64>,
     sparse: bool,
     /// An extension header was read: a member must follow.
     any: bool,
@@ -235,11 +251,22 @@ impl<R: TarInput> TarReader<R> {
                     let size = pending.size.unwrap_or(size);
                     self.data_left = size;
                     self.padding = padding(size);
+                    // Mode, owner and time are only reported, never relied
+                    // on: a field that does not parse reads as 0.
+                    let mode = parse_octal(&block[100..108]).unwrap_or(0);
+                    let number = |pax: Option<u64>, field: &[u8]| {
+                        pax.or_else(|| parse_size(field).ok()).unwrap_or(0)
+                    };
                     return Ok(Next::Entry(TarHeader {
                         name,
                         link,
                         kind,
                         size,
+                        mode: u32::try_from(mode & 0o7777).unwrap_or(0),
+                        mtime: number(pending.mtime, &block[136..148]),
+                        uid: number(pending.uid, &block[108..116]),
+                        gid: number(pending.gid, &block[116..124]),
+                        type_flag: flag,
                         data_start: self.position,
                     }));
                 }
@@ -452,6 +479,9 @@ struct PaxRecords {
     path: Option<Vec<u8>>,
     linkpath: Option<Vec<u8>>,
     size: Option<u64>,
+    mtime: Option<u64>,
+    uid: Option<u64>,
+    gid: Option<u64>,
     sparse: bool,
 }
 
@@ -466,8 +496,22 @@ impl PaxRecords {
         if self.size.is_some() {
             pending.size = self.size;
         }
+        if self.mtime.is_some() {
+            pending.mtime = self.mtime;
+        }
+        if self.uid.is_some() {
+            pending.uid = self.uid;
+        }
+        if self.gid.is_some() {
+            pending.gid = self.gid;
+        }
         pending.sparse |= self.sparse;
     }
+}
+
+/// A PAX record's decimal number; `None` when it is not one.
+fn decimal(value: &[u8]) -> Option<u64> {
+    std::str::from_utf8(value).ok()?.parse().ok()
 }
 
 /// Records are `LENGTH KEY=VALUE\n`, LENGTH counting the whole record.
@@ -504,6 +548,14 @@ fn parse_pax(body: &[u8]) -> io::Result<PaxRecords> {
                     .ok_or_else(|| invalid("the PAX size record is not a number"))?;
                 records.size = Some(size);
             }
+            b"mtime" => {
+                // Seconds, maybe with a fraction ("1733300000.123"); a
+                // time before 1970 or not a number is left unread.
+                let seconds = value.split(|&b| b == b'.').next().unwrap_or_default();
+                records.mtime = decimal(seconds);
+            }
+            b"uid" => records.uid = decimal(value),
+            b"gid" => records.gid = decimal(value),
             b"GNU.sparse.name" => {
                 records.path = Some(value.to_vec());
                 records.sparse = true;
@@ -584,7 +636,10 @@ mod tests {
         for (name, data) in [("config.dump", &b"{}"[..]), (long.as_str(), b"data")] {
             let mut h = tar::Header::new_gnu();
             h.set_size(data.len() as u64);
-            h.set_mode(0o600);
+            h.set_mode(0o100600);
+            h.set_uid(1000);
+            h.set_gid(2000);
+            h.set_mtime(1_796_323_549);
             builder.append_data(&mut h, name, data).unwrap();
         }
         let mut dir = tar::Header::new_ustar();
@@ -599,6 +654,12 @@ mod tests {
         assert_eq!(
             (first.name.as_slice(), first.kind, first.size),
             (&b"config.dump"[..], EntryKind::File, 2)
+        );
+        // The file type bits of the mode are not permissions.
+        assert_eq!(first.mode, 0o600);
+        assert_eq!(
+            (first.uid, first.gid, first.mtime),
+            (1000, 2000, 1_796_323_549)
         );
         let mut data = [0u8; 8];
         assert_eq!(r.read_data(&mut data).unwrap(), 2);
@@ -626,7 +687,12 @@ mod tests {
         // A PAX size over the header's: the data is 600 bytes, not 0.
         bytes.extend(member(
             b"PaxHeaders/x",
-            &pax(&[("path", "a/long name"), ("size", "600"), ("mtime", "1.5")]),
+            &pax(&[
+                ("path", "a/long name"),
+                ("size", "600"),
+                ("mtime", "1.5"),
+                ("uid", "100000"),
+            ]),
             b'x',
         ));
         bytes.extend(header(b"short", 0, b'0'));
@@ -644,6 +710,9 @@ mod tests {
             (paxed.name.as_slice(), paxed.size),
             (&b"a/long name"[..], 600)
         );
+        // PAX records win over the header's fields; the rest come from it.
+        assert_eq!((paxed.mtime, paxed.uid, paxed.gid), (1, 100_000, 0));
+        assert_eq!((paxed.mode, paxed.type_flag), (0o644, b'0'));
         assert_eq!(entry(r.next_entry().unwrap()).name, b"after");
         assert!(matches!(r.next_entry().unwrap(), Next::End));
     }

@@ -38,6 +38,45 @@ pub enum Command {
     Diff(DiffArgs),
     /// List the checkpoint archives in folders
     List(ListArgs),
+    /// Print a shell completion script
+    ///
+    /// For bash: `ckpt completions bash > /etc/bash_completion.d/ckpt`; for
+    /// zsh, into a folder of `$fpath` as `_ckpt`; for fish, into
+    /// `~/.config/fish/completions/ckpt.fish`.
+    Completions(CompletionsArgs),
+    /// Print the manual page of ckpt or of one of its commands (roff)
+    ///
+    /// `ckpt man show | man -l -` reads it; `--dir DIR` writes every page,
+    /// `ckpt.1` and `ckpt-<command>.1`, into DIR, for `man` to find there.
+    Man(ManArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    /// Bash
+    Bash,
+    /// Zsh
+    Zsh,
+    /// Fish
+    Fish,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ManArgs {
+    /// The command whose page to print (`show`, `inspect`, …); without it,
+    /// the page of ckpt itself
+    #[arg(value_name = "COMMAND", conflicts_with = "dir")]
+    pub command: Option<String>,
+    /// Write every page into this folder instead of printing one
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -145,9 +184,23 @@ pub struct InspectArgs {
     /// Display metadata (pod, namespace, annotations) in the tree
     #[arg(long)]
     pub metadata: bool,
-    /// Display everything
+    /// Display everything checkpointctl's `--all` displays
     #[arg(long)]
     pub all: bool,
+    /// List the files of rootfs-diff.tar and the deleted paths
+    ///
+    /// Each with its type and permissions, size and modification time, read
+    /// from the nested tar as the archive passes (containerd's, which is
+    /// gzip, too). The deleted paths are those of `deleted.files` and the
+    /// whiteouts of the layer.
+    #[arg(long)]
+    pub rootfs_diff: bool,
+    /// List the files of devshm-checkpoint.tar (the container's /dev/shm)
+    #[arg(long)]
+    pub devshm: bool,
+    /// Order of the files of --rootfs-diff and --devshm
+    #[arg(long, value_enum, default_value_t = SortOrder::Archive)]
+    pub sort: SortOrder,
     /// Output format
     #[arg(long, value_enum, default_value_t = InspectFormat::Tree)]
     pub format: InspectFormat,
@@ -155,6 +208,14 @@ pub struct InspectArgs {
     /// Checkpoint archives (.tar, .tar.gz, .tar.zst); `-` reads standard input
     #[arg(required = true, value_name = "FILE")]
     pub files_to_inspect: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortOrder {
+    /// As stored in the nested tar
+    Archive,
+    /// Largest first
+    Size,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

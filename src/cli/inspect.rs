@@ -4,9 +4,10 @@ use std::io::{self, Write};
 
 use anyhow::Result;
 use ckpt::inspect::{InspectOptions, InspectedArchive, InspectedContainer, inspect};
+use ckpt::nested::Order;
 use ckpt::report::inspect_tree;
 
-use crate::cli::args::{InspectArgs, InspectFormat};
+use crate::cli::args::{InspectArgs, InspectFormat, SortOrder};
 use crate::cli::{Exit, read_each};
 
 /// Inspect every file, print what could be read, and an error line for
@@ -37,13 +38,23 @@ pub fn run(args: &InspectArgs) -> Result<Exit> {
 }
 
 fn options(args: &InspectArgs) -> InspectOptions {
+    let order = match args.sort {
+        SortOrder::Archive => Order::Archive,
+        SortOrder::Size => Order::Size,
+    };
     if args.all {
         return InspectOptions {
             pid: args.pid,
+            rootfs_diff: args.rootfs_diff,
+            devshm: args.devshm,
+            order,
             ..InspectOptions::all()
         };
     }
     InspectOptions {
+        rootfs_diff: args.rootfs_diff,
+        devshm: args.devshm,
+        order,
         ps_tree: args.ps_tree,
         cmdline: args.ps_tree_cmd,
         environment: args.ps_tree_env,

@@ -2,6 +2,7 @@
 
 mod args;
 mod diff;
+mod docs;
 mod inspect;
 mod list;
 mod memparse;
@@ -45,6 +46,8 @@ pub fn run() -> ExitCode {
         Command::Memparse(args) => memparse::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::List(args) => list::run(&args),
+        Command::Completions(args) => docs::completions(&args),
+        Command::Man(args) => docs::man(&args),
     };
     match result {
         Ok(exit) => exit.into(),

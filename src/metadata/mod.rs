@@ -58,6 +58,80 @@ pub fn count_deleted_files(member: &str, bytes: &[u8]) -> Result<usize> {
     Ok(count.map_or(0, |c| c.0))
 }
 
+/// The first `max` paths of `deleted.files` (and how many more), for the
+/// listing of the rootfs diff.
+pub fn deleted_paths(member: &str, bytes: &[u8], max: usize) -> Result<(Vec<String>, u64)> {
+    let paths: Option<FirstPaths> = deserialize_seeded(member, bytes, max)?;
+    Ok(paths.map_or((Vec::new(), 0), |p| (p.kept, p.more)))
+}
+
+/// Deserialize a JSON list of strings, keeping the first `max`.
+fn deserialize_seeded(member: &str, bytes: &[u8], max: usize) -> Result<Option<FirstPaths>> {
+    use serde::de::DeserializeSeed;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::EmptyMember(member.to_string()));
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let json = |source| Error::Json {
+        member: member.to_string(),
+        source,
+    };
+    let value = FirstPathsSeed(max)
+        .deserialize(&mut deserializer)
+        .map_err(json)?;
+    deserializer.end().map_err(json)?;
+    Ok(value)
+}
+
+/// The first paths of a list, and the count of the rest.
+struct FirstPaths {
+    kept: Vec<String>,
+    more: u64,
+}
+
+/// Keeps at most `.0` paths; `null` gives `None`.
+struct FirstPathsSeed(usize);
+
+impl<'de> serde::de::DeserializeSeed<'de> for FirstPathsSeed {
+    type Value = Option<FirstPaths>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<Self::Value, D::Error> {
+        struct Paths(usize);
+        impl<'de> serde::de::Visitor<'de> for Paths {
+            type Value = Option<FirstPaths>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of paths")
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                let mut paths = FirstPaths {
+                    kept: Vec::new(),
+                    more: 0,
+                };
+                while paths.kept.len() < self.0 {
+                    match seq.next_element::<String>()? {
+                        Some(path) => paths.kept.push(path),
+                        None => return Ok(Some(paths)),
+                    }
+                }
+                while seq.next_element::<PathOnly>()?.is_some() {
+                    paths.more += 1;
+                }
+                Ok(Some(paths))
+            }
+        }
+        deserializer.deserialize_any(Paths(self.0))
+    }
+}
+
 /// An upper bound on the number of JSON values in `bytes`, without
 /// deserializing them: every value but the first follows a `[`, `,` or `:`
 /// outside a string, and every `{` starts one. Linear, no allocation.
@@ -179,6 +253,22 @@ mod tests {
         assert_eq!(count_deleted_files("deleted.files", b"null").unwrap(), 0);
         let escaped = br#"["/a\"b", "/\u00e9"]"#;
         assert_eq!(count_deleted_files("deleted.files", escaped).unwrap(), 2);
+    }
+
+    #[test]
+    fn keeps_the_first_deleted_paths_and_counts_the_rest() {
+        let bytes = br#"["/a", "/b", "/c"]"#;
+        assert_eq!(
+            deleted_paths("deleted.files", bytes, 2).unwrap(),
+            (vec!["/a".to_string(), "/b".to_string()], 1)
+        );
+        assert_eq!(
+            deleted_paths("deleted.files", b"null", 2).unwrap(),
+            (vec![], 0)
+        );
+        assert!(deleted_paths("deleted.files", b"[1]", 2).is_err());
+        assert!(deleted_paths("deleted.files", b"{}", 2).is_err());
+        assert!(deleted_paths("deleted.files", b"[] x", 2).is_err());
     }
 
     #[test]

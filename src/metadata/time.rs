@@ -65,16 +65,26 @@ pub fn from_unix_nanos(nanos: i64) -> Option<String> {
     if nanos == 0 {
         return None;
     }
-    let secs = nanos.div_euclid(1_000_000_000);
+    Some(seconds_utc(nanos.div_euclid(1_000_000_000)))
+}
+
+/// Format seconds since the Unix epoch as RFC 3339 in UTC (a tar header's
+/// modification time).
+pub fn rfc3339_utc(secs: u64) -> String {
+    // Past i64 seconds lies beyond any calendar; cap rather than wrap.
+    seconds_utc(i64::try_from(secs).unwrap_or(i64::MAX / 2))
+}
+
+fn seconds_utc(secs: i64) -> String {
     let days = secs.div_euclid(86_400);
     let of_day = secs.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
-    Some(format!(
+    format!(
         "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
         of_day / 3600,
         of_day % 3600 / 60,
         of_day % 60
-    ))
+    )
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's

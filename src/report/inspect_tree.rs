@@ -7,8 +7,11 @@ use std::io::{self, Write};
 use crate::criu::processes::ProcessNode;
 use crate::criu::sockets::tree_label;
 use crate::inspect::{InspectOptions, InspectedArchive, InspectedContainer};
+use crate::members::{DEVSHM_TAR, ROOTFS_DIFF_TAR};
+use crate::metadata::time::rfc3339_utc;
+use crate::nested::NestedListing;
 use crate::report::tree::{Node, container_head, metadata_node};
-use crate::report::units::micros;
+use crate::report::units::{iec, micros};
 
 /// Write the tree of every container of every archive.
 pub fn write(
@@ -64,7 +67,131 @@ pub fn container_tree(c: &InspectedContainer, options: InspectOptions) -> Node {
             m.push(Node::leaf(format!("Source: {}", mount.source)));
         }
     }
+    if let Some(listing) = &c.rootfs_diff {
+        root.push(listing_node(ROOTFS_DIFF_TAR, "Root FS diff", listing));
+        if !listing.deleted.is_empty() {
+            let node = root.push(Node::leaf(format!(
+                "Deleted files ({})",
+                listing.deleted.len() as u64 + listing.more_deleted
+            )));
+            for path in &listing.deleted {
+                node.push(Node::leaf(printable(path)));
+            }
+            if listing.more_deleted > 0 {
+                node.push(Node::leaf(format!(
+                    "… {} more (not listed)",
+                    listing.more_deleted
+                )));
+            }
+        }
+    }
+    if let Some(listing) = &c.devshm {
+        root.push(listing_node(DEVSHM_TAR, "/dev/shm", listing));
+    }
     root
+}
+
+/// A nested tar's files, one line each as `tar -tv` lists them: type and
+/// permissions, owner, size in bytes (aligned), modification time, name.
+fn listing_node(member: &str, title: &str, listing: &NestedListing) -> Node {
+    let Some(compression) = listing.compression else {
+        return Node::leaf(format!("{title}: no {member} in the archive"));
+    };
+    let stored = if compression == "gzip" { ", gzip" } else { "" };
+    let mut node = Node::leaf(format!(
+        "{title} ({member}{stored}): {} {}, {}",
+        listing.total_files,
+        if listing.total_files == 1 {
+            "entry"
+        } else {
+            "entries"
+        },
+        iec(listing.total_size)
+    ));
+    let owners: Vec<String> = listing
+        .files
+        .iter()
+        .map(|f| format!("{}/{}", f.uid, f.gid))
+        .collect();
+    let owner_width = owners.iter().map(String::len).max().unwrap_or(0);
+    let size_width = listing
+        .files
+        .iter()
+        .map(|f| f.size.to_string().len())
+        .max()
+        .unwrap_or(0);
+    for (file, owner) in listing.files.iter().zip(&owners) {
+        let target = match (&file.link, file.kind) {
+            (Some(link), "symlink") => format!(" -> {}", printable(link)),
+            (Some(link), _) => format!(" link to {}", printable(link)),
+            (None, _) => String::new(),
+        };
+        node.push(Node::leaf(format!(
+            "{} {owner:<owner_width$} {:>size_width$} {} {}{target}",
+            ls_mode(file.kind, file.mode),
+            file.size,
+            rfc3339_utc(file.mtime),
+            printable(&file.path)
+        )));
+    }
+    if listing.more_files > 0 {
+        node.push(Node::leaf(format!(
+            "… {} more (not listed)",
+            listing.more_files
+        )));
+    }
+    node
+}
+
+/// A name from the archive, safe to print on a terminal: control
+/// characters (an escape sequence in a hostile file name, a line break)
+/// are escaped as Rust writes them (`\u{1b}`, `\n`).
+fn printable(name: &str) -> String {
+    if !name.chars().any(char::is_control) {
+        return name.to_string();
+    }
+    let mut clean = String::with_capacity(name.len() + 8);
+    for c in name.chars() {
+        if c.is_control() {
+            clean.extend(c.escape_default());
+        } else {
+            clean.push(c);
+        }
+    }
+    clean
+}
+
+/// `ls -l`'s ten characters for a type and octal permission bits.
+fn ls_mode(kind: &str, bits: u32) -> String {
+    let mut text = String::with_capacity(10);
+    text.push(match kind {
+        "dir" => 'd',
+        "symlink" => 'l',
+        "file" | "hardlink" => '-',
+        "char" => 'c',
+        "block" => 'b',
+        "fifo" => 'p',
+        _ => '?',
+    });
+    // (read, write, execute) bits, and the special bit shown in the
+    // execute place: set-user-id, set-group-id, sticky.
+    for (shift, special, set, unset) in [
+        (6, 0o4000, 's', 'S'),
+        (3, 0o2000, 's', 'S'),
+        (0, 0o1000, 't', 'T'),
+    ] {
+        let triple = (bits >> shift) & 7;
+        text.push(if triple & 4 != 0 { 'r' } else { '-' });
+        text.push(if triple & 2 != 0 { 'w' } else { '-' });
+        let execute = triple & 1 != 0;
+        text.push(match (bits & special != 0, execute) {
+            (true, true) => set,
+            (true, false) => unset,
+            (false, true) => 'x',
+            (false, false) => '-',
+        });
+    }
+    text
 }
 
 fn process_node(c: &InspectedContainer, p: &ProcessNode, options: InspectOptions) -> Node {
@@ -106,4 +233,29 @@ fn process_node(c: &InspectedContainer, p: &ProcessNode, options: InspectOptions
         node.push(process_node(c, child, options));
     }
     node
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_read_as_ls_prints_them() {
+        assert_eq!(ls_mode("file", 0o644), "-rw-r--r--");
+        assert_eq!(ls_mode("dir", 0o1755), "drwxr-xr-t");
+        assert_eq!(ls_mode("dir", 0o1754), "drwxr-xr-T");
+        assert_eq!(ls_mode("file", 0o4755), "-rwsr-xr-x");
+        assert_eq!(ls_mode("file", 0o2644), "-rw-r-Sr--");
+        assert_eq!(ls_mode("symlink", 0o777), "lrwxrwxrwx");
+        assert_eq!(ls_mode("char", 0o600), "crw-------");
+        assert_eq!(ls_mode("fifo", 0), "p---------");
+        assert_eq!(ls_mode("other", 0o644), "?rw-r--r--");
+    }
+
+    #[test]
+    fn control_characters_in_names_are_escaped() {
+        assert_eq!(printable("var/log/a b.txt"), "var/log/a b.txt");
+        assert_eq!(printable("x\u{1b}[2Jy"), "x\\u{1b}[2Jy");
+        assert_eq!(printable("two\nlines"), "two\\nlines");
+    }
 }

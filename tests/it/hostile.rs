@@ -114,7 +114,28 @@ const COMMANDS: &[Line] = &[
         args: &["inspect", "--all", "--format", "json", "-"],
         stdin: true,
     },
+    Line {
+        args: &[
+            "inspect",
+            "--rootfs-diff",
+            "--devshm",
+            "--sort",
+            "size",
+            "--format",
+            "json",
+            "{}",
+        ],
+        stdin: false,
+    },
+    Line {
+        args: &["inspect", "--rootfs-diff", "--devshm", "-"],
+        stdin: true,
+    },
 ];
+
+/// The command lines of [`COMMANDS`] that list the nested tars.
+const NESTED_FILE: &str = "inspect --rootfs-diff --devshm --sort size --format json {}";
+const NESTED_STDIN: &str = "inspect --rootfs-diff --devshm -";
 
 /// The runs of every command on one archive, by command line.
 struct Runs(Vec<(String, Run)>);
@@ -831,6 +852,66 @@ fn links_and_second_copies_named_like_metadata_are_not_followed() {
     .unwrap();
     assert_eq!(shown[0]["networks"], plain[0]["networks"]);
     assert_eq!(shown[0]["metadata"], plain[0]["metadata"]);
+}
+
+#[test]
+fn nested_tars_that_are_not_tars_or_are_cut_are_named() {
+    let tar = deep_tar();
+    let garbage = vec![b'x'; 1024];
+    let mut cut = member_data(&tar, "rootfs-diff.tar");
+    cut.truncate(1024);
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gzip.write_all(&garbage).unwrap();
+    let gzipped_garbage = gzip.finish().unwrap();
+    for (data, problem) in [
+        (
+            &garbage,
+            "is not a readable tar archive inside: the header checksum is not an octal number",
+        ),
+        (
+            &cut,
+            "is cut short inside (a tar whose members run past its end)",
+        ),
+        (
+            &gzipped_garbage,
+            "is not a readable tar archive inside: the header checksum is not an octal number",
+        ),
+    ] {
+        let runs = every_command(&with_member_replaced(&tar, "rootfs-diff.tar", data));
+        let message = format!("member `rootfs-diff.tar`: {problem}");
+        runs.fails(NESTED_FILE, &message);
+        runs.fails(NESTED_STDIN, &message);
+        // Nothing else reads inside it.
+        runs.works("inspect --all --format json {}");
+    }
+}
+
+#[test]
+fn a_nested_tar_of_300000_files_is_listed_in_part_in_bounded_memory() {
+    // containerd's shape, a gzip layer: 300000 empty files with names of
+    // 99 bytes, 147 MiB of tar in a few MiB of gzip.
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    for i in 0..300_000u32 {
+        let name = format!("{:0>95}.bin", i);
+        gzip.write_all(&header(name.as_bytes(), 0, b'0', b""))
+            .unwrap();
+    }
+    gzip.write_all(&[0; 1024]).unwrap();
+    let layer = gzip.finish().unwrap();
+    let tar = with_member_replaced(&deep_tar(), "rootfs-diff.tar", &layer);
+    let runs = every_command_of(&tar, &COMMANDS[COMMANDS.len() - 2..]);
+    let listed: Vec<Value> = serde_json::from_str(&runs.works(NESTED_FILE).stdout).unwrap();
+    let listing = &listed[0]["rootfs_diff"];
+    assert_eq!(listing["compression"], "gzip");
+    assert_eq!(listing["total_files"], 300_000);
+    assert_eq!(listing["files"].as_array().unwrap().len(), 100_000);
+    assert_eq!(listing["more_files"], 200_000);
+    let tree = runs.works(NESTED_STDIN);
+    assert!(
+        tree.stdout.contains("│   └── … 200000 more (not listed)\n"),
+        "{:.2000}",
+        tree.stdout
+    );
 }
 
 /// The data of member `name` of a plain tar.

@@ -2,6 +2,7 @@
 //! every field it prints.
 
 mod diff;
+mod docs;
 mod errors;
 mod expected;
 mod fuzz_regressions;
@@ -10,6 +11,7 @@ mod inspect;
 mod inspect_synthetic;
 mod list;
 mod memparse;
+mod nested;
 mod show_real;
 mod show_synthetic;
 mod util;
