@@ -166,6 +166,39 @@ pub fn write_sizes(out: &mut dyn Write, display: &str, sizes: &Sizes) -> io::Res
     write_aligned(out, &rows)
 }
 
+/// The size table as JSON: the archive and one object per process, sizes
+/// in bytes, `null` where the table prints `-`.
+pub fn write_sizes_json(out: &mut dyn Write, display: &str, sizes: &Sizes) -> io::Result<()> {
+    #[derive(serde::Serialize)]
+    struct Process<'a> {
+        pid: u32,
+        process_name: &'a str,
+        memory_size: Option<u64>,
+        shared_memory_size: Option<u64>,
+    }
+    #[derive(serde::Serialize)]
+    struct Report<'a> {
+        archive: &'a str,
+        processes: Vec<Process<'a>>,
+    }
+    let processes = sizes
+        .rows
+        .iter()
+        .map(|row| Process {
+            pid: row.pid,
+            process_name: &row.name,
+            memory_size: row.memory,
+            shared_memory_size: row.shared,
+        })
+        .collect();
+    let report = Report {
+        archive: display,
+        processes,
+    };
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    writeln!(out)
+}
+
 /// Hand the memory of process `pid` of the archive at `source` to `sink`,
 /// run by run in pagemap order; see the module docs for when.
 pub fn read_memory(source: Source<'_>, pid: u32, sink: &mut dyn MemorySink) -> Result<MemoryRead> {

@@ -100,10 +100,22 @@ pub struct MemparseArgs {
     /// Bytes of context to print around each match
     #[arg(short, long, value_name = "N", default_value_t = 0)]
     pub context: usize,
+    /// Output format of the size table and of a search (the hexdump is
+    /// text only)
+    #[arg(long, value_enum, default_value_t = MemparseFormat::Table)]
+    pub format: MemparseFormat,
 
     /// Checkpoint archive (.tar, .tar.gz, .tar.zst); `-` reads standard input
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MemparseFormat {
+    /// Aligned columns, as checkpointctl prints them
+    Table,
+    /// One JSON object: the archive, and its processes or its matches
+    Json,
 }
 
 #[derive(Debug, clap::Args)]

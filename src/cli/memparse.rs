@@ -9,15 +9,15 @@ use anyhow::Result;
 use ckpt::archive::input::Source;
 use ckpt::memparse::hexdump::Hexdump;
 use ckpt::memparse::search::{
-    MAX_CONTEXT, MAX_MATCH_TEXT, MAX_MATCHES, Pattern, Search, write_matches,
+    MAX_CONTEXT, MAX_MATCH_TEXT, MAX_MATCHES, Pattern, Search, write_matches, write_matches_json,
 };
 use ckpt::memparse::walk::MemorySink;
-use ckpt::memparse::{read_memory, sizes, write_sizes};
+use ckpt::memparse::{read_memory, sizes, write_sizes, write_sizes_json};
 use ckpt::output::{OutputFile, check_target, remove_partial_files};
 use clap::CommandFactory;
 use clap::error::ErrorKind;
 
-use crate::cli::args::{Cli, MemparseArgs};
+use crate::cli::args::{Cli, MemparseArgs, MemparseFormat};
 use crate::cli::{Exit, print_error, print_warning};
 
 /// Run the command.
@@ -48,7 +48,10 @@ pub fn run(args: &MemparseArgs) -> Result<Exit> {
     let outcome = match (args.pid, pattern(args)) {
         (None, _) => match sizes(source) {
             Ok(sizes) => {
-                write_sizes(&mut out, &display, &sizes)?;
+                match args.format {
+                    MemparseFormat::Table => write_sizes(&mut out, &display, &sizes)?,
+                    MemparseFormat::Json => write_sizes_json(&mut out, &display, &sizes)?,
+                }
                 Ok(sizes.warnings)
             }
             Err(err) => Err(err),
@@ -58,7 +61,12 @@ pub fn run(args: &MemparseArgs) -> Result<Exit> {
             match read_memory(source, pid, &mut search) {
                 Ok(read) => {
                     let (matches, more) = search.finish();
-                    write_matches(&mut out, &pattern, pid, &matches)?;
+                    match args.format {
+                        MemparseFormat::Table => write_matches(&mut out, &pattern, pid, &matches)?,
+                        MemparseFormat::Json => {
+                            write_matches_json(&mut out, &display, &pattern, pid, &matches, more)?
+                        }
+                    }
                     let mut warnings = read.warnings;
                     if more > 0 {
                         warnings.push(format!(
@@ -129,6 +137,12 @@ fn check_usage(args: &MemparseArgs) {
         Some((
             ErrorKind::ArgumentConflict,
             "--output receives the hexdump; a search prints its table on standard output"
+                .to_string(),
+        ))
+    } else if args.format == MemparseFormat::Json && args.pid.is_some() && !searching {
+        Some((
+            ErrorKind::ArgumentConflict,
+            "--format json applies to the size table and to searches; the hexdump is text"
                 .to_string(),
         ))
     } else if args.context > 0 && !searching {

@@ -308,6 +308,58 @@ pub fn write_matches(
     write_aligned(out, &rows)
 }
 
+/// The matches as JSON: the archive, the process, the pattern, each match
+/// with its address (as the table prints it, and as a number) and text,
+/// and how many more were found than kept.
+pub fn write_matches_json(
+    out: &mut dyn Write,
+    display: &str,
+    pattern: &Pattern,
+    pid: u32,
+    matches: &[SearchMatch],
+    more: u64,
+) -> io::Result<()> {
+    #[derive(serde::Serialize)]
+    struct Match<'a> {
+        instance: usize,
+        address: String,
+        vaddr: u64,
+        #[serde(rename = "match")]
+        text: &'a str,
+    }
+    #[derive(serde::Serialize)]
+    struct Report<'a> {
+        archive: &'a str,
+        pid: u32,
+        pattern: String,
+        pattern_type: &'static str,
+        matches: Vec<Match<'a>>,
+        more_matches: u64,
+    }
+    let report = Report {
+        archive: display,
+        pid,
+        pattern: pattern.text(),
+        pattern_type: match pattern {
+            Pattern::Literal(_) => "string",
+            Pattern::Regex(_) => "regex",
+        },
+        matches: matches
+            .iter()
+            .enumerate()
+            .map(|(i, m)| Match {
+                instance: i + 1,
+                address: format!("{:016x}", m.vaddr),
+                vaddr: m.vaddr,
+                text: &m.text,
+            })
+            .collect(),
+        more_matches: more,
+    };
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    writeln!(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

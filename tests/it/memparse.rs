@@ -536,6 +536,94 @@ fn search_finds_the_secret_of_every_synthetic_process_at_its_address() {
 }
 
 #[test]
+fn json_gives_the_table_and_the_search_with_every_field() {
+    let criu = deep();
+    let sizes: serde_json::Value =
+        serde_json::from_str(&stdout_of(&criu, Compression::Gzip, &["--format", "json"]))
+            .expect("JSON");
+    let pages = |pid: u32| {
+        let (_, runs) = criu.pagemap(pid).expect("memory");
+        runs.iter()
+            .map(|r| r.nr_pages.expect("field 5"))
+            .sum::<u64>()
+            * PAGE
+    };
+    let processes: Vec<serde_json::Value> = [
+        (1, "start.sh"),
+        (8, "worker-1"),
+        (15, "worker-2"),
+        (22, "worker-3"),
+    ]
+    .iter()
+    .map(|&(pid, name)| {
+        serde_json::json!({
+            "pid": pid,
+            "process_name": name,
+            "memory_size": pages(pid),
+            "shared_memory_size": 0,
+        })
+    })
+    .collect();
+    assert_eq!(
+        sizes,
+        serde_json::json!({ "archive": FILE, "processes": processes })
+    );
+
+    let found = stdout_of(
+        &criu,
+        Compression::Zstd,
+        &[
+            "--pid",
+            "15",
+            "-r",
+            "SECRET_[A-Z]+=",
+            "-c",
+            "8",
+            "--format",
+            "json",
+        ],
+    );
+    let level = env_address(&criu, 15, "SECRET_TOKEN=");
+    let found: serde_json::Value = serde_json::from_str(&found).expect("JSON");
+    assert_eq!(
+        found,
+        serde_json::json!({
+            "archive": FILE,
+            "pid": 15,
+            "pattern": "SECRET_[A-Z]+=",
+            "pattern_type": "regex",
+            "matches": [{
+                "instance": 1,
+                "address": format!("{level:016x}"),
+                "vaddr": level,
+                "match": format!("LEVEL=2?SECRET_TOKEN={}", &SECRET[..8]),
+            }],
+            "more_matches": 0,
+        })
+    );
+    let none = stdout_of(
+        &criu,
+        Compression::None,
+        &["-p", "1", "-s", "absent!", "--format", "json"],
+    );
+    let none: serde_json::Value = serde_json::from_str(&none).expect("JSON");
+    assert_eq!(none["matches"], serde_json::json!([]));
+    assert_eq!(none["pattern_type"], "string");
+
+    // The hexdump has no JSON form: a usage error, before any reading.
+    let hexdump = memparse(&criu, Compression::None, &["-p", "1", "--format", "json"]);
+    assert_eq!(hexdump.code, 2);
+    assert!(
+        hexdump.stderr.starts_with(
+            "error: --format json applies to the size table and to searches; the hexdump is text"
+        ),
+        "{}",
+        hexdump.stderr
+    );
+    assert_eq!(hexdump.stdout, "");
+}
+
+#[test]
 fn search_finds_a_match_across_a_page_boundary() {
     let marker = "PAGE_EDGE_MARKER";
     let (criu, address) = with_marker(marker, PAGE as usize - 6);
