@@ -13,6 +13,7 @@ use std::io::{self, BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use crate::archive::compression::{Compression, SNIFF_LEN, sniff};
+use crate::archive::progress::Metered;
 use crate::archive::read_ahead::ReadAhead;
 use crate::error::{Error, Position, Result};
 
@@ -53,7 +54,7 @@ pub struct ArchiveInput {
 
 pub(crate) enum InputReader {
     /// A plain tar in a regular file, with its length in bytes.
-    Seekable(BufReader<File>, u64),
+    Seekable(BufReader<Metered<File>>, u64),
     /// Decompressed data or a pipe: read forward only.
     Stream(Box<dyn Read + Send>),
     /// Decompressed data made on a thread of its own, for a scan that has
@@ -112,17 +113,19 @@ fn open_file(path: &Path) -> Result<ArchiveInput> {
     let compression = sniff(&prefix)?;
     if compression == Compression::None {
         file.seek(SeekFrom::Start(0)).map_err(read_error)?;
-        let reader = BufReader::with_capacity(SEEKABLE_BUFFER, file);
+        let reader = BufReader::with_capacity(SEEKABLE_BUFFER, Metered::new(file, 0));
         return Ok(ArchiveInput {
             compression,
             reader: InputReader::Seekable(reader, meta.len()),
         });
     }
+    let file = Metered::new(file, prefix.len() as u64);
     let rest = Cursor::new(prefix).chain(file);
     decompressed(compression, Box::new(rest))
 }
 
-fn open_stream(mut reader: Box<dyn Read + Send>) -> Result<ArchiveInput> {
+fn open_stream(reader: Box<dyn Read + Send>) -> Result<ArchiveInput> {
+    let mut reader = Metered::new(reader, 0);
     let prefix = read_prefix(&mut reader)?;
     let compression = sniff(&prefix)?;
     let whole = Box::new(Cursor::new(prefix).chain(reader));

@@ -2,6 +2,7 @@
 
 pub mod compression;
 pub mod input;
+pub mod progress;
 pub mod read_ahead;
 pub mod scan;
 pub mod tar_reader;

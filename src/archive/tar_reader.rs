@@ -22,6 +22,8 @@
 use std::fs::File;
 use std::io::{self, BufReader, Read};
 
+use crate::archive::progress::Metered;
+
 /// Size of a tar block; headers and data are padded to it.
 pub const BLOCK: u64 = 512;
 /// Largest GNU long name or long link name. Linux paths are at most 4 KiB;
@@ -42,7 +44,7 @@ pub trait TarInput: Read {
     fn skip(&mut self, n: u64, scratch: &mut Vec<u8>) -> io::Result<()>;
 }
 
-impl TarInput for BufReader<File> {
+impl TarInput for BufReader<Metered<File>> {
     fn skip(&mut self, n: u64, _: &mut Vec<u8>) -> io::Result<()> {
         let mut left = n;
         while left > 0 {

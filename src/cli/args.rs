@@ -8,6 +8,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "ckpt", version, max_term_width = 100)]
 pub struct Cli {
+    /// Print no progress on standard error (it shows only on a terminal,
+    /// for reads that last over a second)
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -9,6 +9,7 @@ use anyhow::Result;
 use ckpt::list::{self, Found, ListRow};
 
 use crate::cli::args::{ListArgs, ListFormat};
+use crate::cli::progress::Progress;
 use crate::cli::{Exit, print_error, print_warning};
 
 /// Find the archives of every folder, read them in parallel, print the
@@ -42,11 +43,11 @@ pub fn run(args: &ListArgs) -> Result<Exit> {
         }
     }
 
+    let progress = Progress::start(&found.iter().map(|f| f.path.clone()).collect::<Vec<_>>());
+    let results = list::read_all(&found, list::default_threads());
+    drop(progress);
     let mut rows: Vec<ListRow> = Vec::new();
-    for (file, result) in found
-        .iter()
-        .zip(list::read_all(&found, list::default_threads()))
-    {
+    for (file, result) in found.iter().zip(results) {
         let display = file.path.display();
         match result {
             Ok(listed) => {

@@ -2,7 +2,7 @@
 //! search of its memory. The library does the reading; this file picks
 //! where the output goes and prints checkpointctl's titles.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -18,6 +18,7 @@ use clap::CommandFactory;
 use clap::error::ErrorKind;
 
 use crate::cli::args::{Cli, MemparseArgs, MemparseFormat};
+use crate::cli::progress::Progress;
 use crate::cli::{Exit, print_error, print_warning};
 
 /// Run the command.
@@ -45,9 +46,14 @@ pub fn run(args: &MemparseArgs) -> Result<Exit> {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
 
+    // A hexdump printed on the terminal would mix with the bar.
+    let dumping_here = args.pid.is_some() && pattern(args).is_none() && args.output.is_none();
+    let mut progress = (!(dumping_here && io::stdout().is_terminal()))
+        .then(|| Progress::start(std::slice::from_ref(&args.file)));
     let outcome = match (args.pid, pattern(args)) {
         (None, _) => match sizes(source) {
             Ok(sizes) => {
+                progress.take();
                 match args.format {
                     MemparseFormat::Table => write_sizes(&mut out, &display, &sizes)?,
                     MemparseFormat::Json => write_sizes_json(&mut out, &display, &sizes)?,
@@ -60,6 +66,7 @@ pub fn run(args: &MemparseArgs) -> Result<Exit> {
             let mut search = Search::new(&pattern, args.context);
             match read_memory(source, pid, &mut search) {
                 Ok(read) => {
+                    progress.take();
                     let (matches, more) = search.finish();
                     match args.format {
                         MemparseFormat::Table => write_matches(&mut out, &pattern, pid, &matches)?,
@@ -99,6 +106,7 @@ pub fn run(args: &MemparseArgs) -> Result<Exit> {
             }
         }
     };
+    drop(progress);
     out.flush()?;
     drop(out);
     match outcome {

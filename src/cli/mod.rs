@@ -6,13 +6,15 @@ mod docs;
 mod inspect;
 mod list;
 mod memparse;
+mod progress;
 mod show;
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use ckpt::archive::input::Source;
+use ckpt::report::style;
 
 use clap::Parser;
 
@@ -40,6 +42,8 @@ impl From<Exit> for ExitCode {
 /// Parse the arguments and run the command.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    progress::set_quiet(cli.quiet);
+    style::set_color(io::stdout().is_terminal() && !style::no_color_env());
     let result = match cli.command {
         Command::Show(args) => show::run(&args),
         Command::Inspect(args) => inspect::run(&args),
@@ -91,7 +95,10 @@ pub fn read_each<T>(
         } else {
             Source::Path(path)
         };
-        match read(source, &display) {
+        let progress = progress::Progress::start(std::slice::from_ref(path));
+        let result = read(source, &display);
+        drop(progress);
+        match result {
             Ok(value) => {
                 for warning in warnings(&value) {
                     print_warning(&format!("{display}: {warning}"));
@@ -109,12 +116,25 @@ pub fn read_each<T>(
 
 /// Print one error line on stderr.
 pub fn print_error(message: &str) {
-    let _ = writeln!(io::stderr().lock(), "ckpt: error: {}", one_line(message));
+    print_message("error", "\x1b[1;31m", message);
 }
 
 /// Print one warning line on stderr.
 pub fn print_warning(message: &str) {
-    let _ = writeln!(io::stderr().lock(), "ckpt: warning: {}", one_line(message));
+    print_message("warning", "\x1b[1;33m", message);
+}
+
+/// `ckpt: KIND: MESSAGE`, KIND in `color` on a terminal without NO_COLOR.
+fn print_message(kind: &str, color: &str, message: &str) {
+    let stderr = io::stderr();
+    let kind = if stderr.is_terminal() && !style::no_color_env() {
+        format!("{color}{kind}\x1b[0m")
+    } else {
+        kind.to_string()
+    };
+    progress::suspended(|| {
+        let _ = writeln!(stderr.lock(), "ckpt: {kind}: {}", one_line(message));
+    });
 }
 
 /// A message must stay on one line and must not carry terminal control

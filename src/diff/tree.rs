@@ -10,6 +10,7 @@ use std::io::{self, Write};
 
 use crate::criu::processes::ProcessNode;
 use crate::diff::{CheckpointDiff, FieldChange, FileInfo, ProcessInfo, SocketInfo};
+use crate::report::style;
 use crate::report::tree::Node;
 
 /// Width of the header box, in characters.
@@ -157,7 +158,8 @@ fn processes(out: &mut dyn Write, d: &CheckpointDiff) -> io::Result<()> {
         if !p.modified.is_empty() {
             writeln!(out, "│ Modified:")?;
             for change in &p.changed {
-                writeln!(out, "│   ~ PID {:<5} {}", change.pid, change.command)?;
+                let marker = style::marker('~');
+                writeln!(out, "│   {marker} PID {:<5} {}", change.pid, change.command)?;
                 for c in change.changes.iter().filter(|c| is_identity(c)) {
                     writeln!(out, "{DETAIL}{}: {}", c.field, before_after(c))?;
                 }
@@ -190,6 +192,7 @@ fn process_list(
     }
     writeln!(out, "│ {title}:")?;
     for p in list {
+        let marker = style::marker(marker);
         writeln!(out, "│   {marker} PID {:<5} {}", p.pid, p.command)?;
         if d.options.cmdline
             && let Some(cmdline) = &p.cmdline
@@ -210,7 +213,7 @@ fn annotated(markers: &BTreeMap<u32, (char, Vec<String>)>, node: &ProcessNode) -
         .cmdline
         .as_deref()
         .map_or(&node.command[..], str::trim_end);
-    let mut label = format!("[{marker} PID {}]  {name}", node.pid);
+    let mut label = format!("[{} PID {}]  {name}", style::marker(marker), node.pid);
     if !notes.is_empty() {
         label.push_str(&format!(" ({})", notes.join(", ")));
     }
@@ -241,10 +244,12 @@ fn command_lines(out: &mut dyn Write, d: &CheckpointDiff) -> io::Result<()> {
     for (info, changes) in in_both(d) {
         let change = changes.iter().find(|c| c.field == "cmdline");
         if let Some(c) = change {
-            writeln!(out, "│ ~ PID {:<5} {}", info.pid, info.command)?;
+            let (changed, before, after) =
+                (style::marker('~'), style::marker('-'), style::marker('+'));
+            writeln!(out, "│ {changed} PID {:<5} {}", info.pid, info.command)?;
             let line = |v: &Option<String>| v.as_deref().unwrap_or_default().trim_end().to_string();
-            writeln!(out, "│   - {}", line(&c.before))?;
-            writeln!(out, "│   + {}", line(&c.after))?;
+            writeln!(out, "│   {before} {}", line(&c.before))?;
+            writeln!(out, "│   {after} {}", line(&c.after))?;
         } else if d.options.show_unchanged {
             writeln!(out, "│ = PID {:<5} {}", info.pid, info.command)?;
             let cmdline = info.cmdline.as_deref().unwrap_or_default();
@@ -267,14 +272,15 @@ fn environments(out: &mut dyn Write, d: &CheckpointDiff) -> io::Result<()> {
         let variables: Vec<&FieldChange> =
             changes.iter().filter(|c| c.variable().is_some()).collect();
         if !variables.is_empty() {
-            writeln!(out, "│ ~ PID {:<5} {}", info.pid, info.command)?;
+            let changed = style::marker('~');
+            writeln!(out, "│ {changed} PID {:<5} {}", info.pid, info.command)?;
             for c in variables {
                 let name = c.variable().unwrap_or_default();
                 if let Some(before) = &c.before {
-                    writeln!(out, "│   - {name}={before}")?;
+                    writeln!(out, "│   {} {name}={before}", style::marker('-'))?;
                 }
                 if let Some(after) = &c.after {
-                    writeln!(out, "│   + {name}={after}")?;
+                    writeln!(out, "│   {} {name}={after}", style::marker('+'))?;
                 }
             }
         } else if d.options.show_unchanged {
@@ -301,6 +307,7 @@ fn file_list(out: &mut dyn Write, title: &str, marker: char, list: &[FileInfo]) 
     }
     writeln!(out, "│ {title}:")?;
     for f in list {
+        let marker = style::marker(marker);
         writeln!(out, "│   {marker} PID {:<5} {:<8} {}", f.pid, f.fd, f.path)?;
     }
     Ok(())
@@ -326,6 +333,7 @@ fn socket_row(out: &mut dyn Write, marker: char, s: &SocketInfo) -> io::Result<(
         "UNIX" => ("-".to_string(), s.address.clone(), "-".to_string()),
         _ => ("-".to_string(), "-".to_string(), "-".to_string()),
     };
+    let marker = style::marker(marker);
     writeln!(
         out,
         "│  {marker}  {:<5} {:<5} {state:<12} {local:<21} {peer}",

@@ -7,6 +7,7 @@ pub mod build;
 pub mod inspect_tree;
 pub mod json;
 pub mod model;
+pub mod style;
 pub mod table;
 pub mod tree;
 pub mod units;

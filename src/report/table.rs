@@ -4,6 +4,7 @@
 use std::io::{self, Write};
 
 use crate::report::model::{ArchiveReport, ContainerReport};
+use crate::report::style;
 use crate::report::units::iec;
 
 const GAP: usize = 3;
@@ -72,7 +73,7 @@ pub fn write_aligned(out: &mut dyn Write, rows: &[Vec<String>]) -> io::Result<()
                 .unwrap_or(0)
         })
         .collect();
-    for row in rows {
+    for (n, row) in rows.iter().enumerate() {
         let mut line = String::new();
         for (i, cell) in row.iter().enumerate() {
             line.push_str(cell);
@@ -81,6 +82,12 @@ pub fn write_aligned(out: &mut dyn Write, rows: &[Vec<String>]) -> io::Result<()
                 line.extend(std::iter::repeat_n(' ', pad));
             }
         }
+        // The first row holds the column heads.
+        let line = if n == 0 {
+            style::bold(&line)
+        } else {
+            line.into()
+        };
         writeln!(out, "{line}")?;
     }
     Ok(())

@@ -35,7 +35,8 @@ impl Node {
     /// Print the node and its subtree. A label with line breaks continues
     /// under the same indentation, as treeprint does.
     pub fn write(&self, out: &mut dyn Write) -> io::Result<()> {
-        writeln!(out, "{}", self.label.replace('\n', "\n│   "))?;
+        let label = self.label.replace('\n', "\n│   ");
+        writeln!(out, "{}", crate::report::style::bold(&label))?;
         write_children(out, &self.children, "")
     }
 }

@@ -14,4 +14,5 @@ mod memparse;
 mod nested;
 mod show_real;
 mod show_synthetic;
+mod terminal;
 mod util;
