@@ -29,9 +29,9 @@ use ckpt::inspect::{InspectOptions, InspectedContainer, inspect};
 use ckpt::list::{self, Found};
 use ckpt::members::MetadataMember;
 use ckpt::memparse::hexdump::Hexdump;
-use ckpt::memparse::search::{Pattern, Search, write_matches};
+use ckpt::memparse::search::{Pattern, Search, write_matches, write_matches_json};
 use ckpt::memparse::walk::MemorySink;
-use ckpt::memparse::{read_memory, sizes, write_sizes};
+use ckpt::memparse::{read_memory, sizes, write_sizes, write_sizes_json};
 use ckpt::report;
 
 /// The real Podman checkpoint the CRIU target mutates: many processes,
@@ -234,7 +234,14 @@ pub fn exercise_path(path: &Path) {
         write_show(report);
     }
 
-    let all = InspectOptions::all();
+    // With the nested tars listed too, sorted by size (the path that
+    // keeps the largest when there are too many).
+    let all = InspectOptions {
+        rootfs_diff: true,
+        devshm: true,
+        order: ckpt::nested::Order::Size,
+        ..InspectOptions::all()
+    };
     if let Ok(inspected) = inspect(source, "fuzz", all) {
         let sink = &mut io::sink();
         let _ = report::inspect_tree::write(sink, std::slice::from_ref(&inspected), all.resolved());
@@ -256,6 +263,7 @@ pub fn exercise_path(path: &Path) {
 
     if let Ok(found) = sizes(source) {
         let _ = write_sizes(&mut io::sink(), "fuzz", &found);
+        let _ = write_sizes_json(&mut io::sink(), "fuzz", &found);
         if let Some(row) = found.rows.first() {
             let regex = regex::bytes::Regex::new(r"[A-Z_]{3,}=\S*").expect("a valid regex");
             let patterns = [Pattern::Literal(b"PATH=".to_vec()), Pattern::Regex(regex)];
@@ -268,6 +276,8 @@ pub fn exercise_path(path: &Path) {
                 for (pattern, search) in patterns.iter().zip(all.searches) {
                     let (matches, _) = search.finish();
                     let _ = write_matches(&mut io::sink(), pattern, row.pid, &matches);
+                    let _ =
+                        write_matches_json(&mut io::sink(), "fuzz", pattern, row.pid, &matches, 0);
                 }
             }
         }
