@@ -109,6 +109,7 @@ pub mod members;
 pub mod memparse;
 pub mod metadata;
 pub mod nested;
+pub mod oci;
 pub mod output;
 pub mod report;
 pub mod warnings;

@@ -42,6 +42,16 @@ pub enum Command {
     Diff(DiffArgs),
     /// List the checkpoint archives in folders
     List(ListArgs),
+    /// Build an OCI image of a container checkpoint, for a Kubernetes restore
+    ///
+    /// The image has one layer, the archive's tar stream byte for byte
+    /// (compressed again as --compress says), and the annotations CRI-O and
+    /// containerd read to restore a container from it. It is written as an
+    /// OCI image layout: a folder, or one tar file when OUTPUT ends in
+    /// `.tar` (what `skopeo copy oci-archive:IMAGE.tar ...` reads). The
+    /// archive is read once; OUTPUT gets its name only when complete, and
+    /// nothing is left behind when the build fails.
+    Build(BuildArgs),
     /// Print a shell completion script
     ///
     /// For bash: `ckpt completions bash > /etc/bash_completion.d/ckpt`; for
@@ -149,6 +159,55 @@ pub struct DiffArgs {
     /// The later checkpoint archive
     #[arg(value_name = "B")]
     pub b: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BuildArgs {
+    /// Where to write the image: a folder, or a tar file when the name ends
+    /// in `.tar`
+    #[arg(short, long, value_name = "DIR|IMAGE.tar")]
+    pub output: PathBuf,
+    /// The image's name in the layout (org.opencontainers.image.ref.name),
+    /// as `oci:DIR:NAME` names it
+    #[arg(short, long, value_name = "NAME", value_parser = parse_ref_name)]
+    pub tag: Option<String>,
+    /// Compression of the layer
+    #[arg(long, value_enum, default_value_t = BuildCompression::Gzip)]
+    pub compress: BuildCompression,
+    /// Replace OUTPUT if it exists (a file, an empty folder or an OCI
+    /// layout; never a folder of anything else)
+    #[arg(long)]
+    pub force: bool,
+    /// How to print what was written
+    #[arg(long, value_enum, default_value_t = BuildFormat::Text)]
+    pub format: BuildFormat,
+
+    /// Checkpoint archive (.tar, .tar.gz, .tar.zst) of one container; `-`
+    /// reads standard input
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+fn parse_ref_name(name: &str) -> Result<String, String> {
+    ckpt::oci::image::check_ref_name(name).map(|()| name.to_string())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BuildFormat {
+    /// One fact a line, then the annotations
+    Text,
+    /// One JSON object
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BuildCompression {
+    /// gzip: read by every client
+    Gzip,
+    /// zstd: smaller and faster; containerd 1.5+, CRI-O and Podman read it
+    Zstd,
+    /// None: the tar stream as it is
+    None,
 }
 
 #[derive(Debug, clap::Args)]

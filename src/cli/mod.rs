@@ -1,6 +1,7 @@
 //! The command line: argument parsing, dispatch, messages and exit codes.
 
 mod args;
+mod build;
 mod diff;
 mod docs;
 mod inspect;
@@ -50,6 +51,7 @@ pub fn run() -> ExitCode {
         Command::Memparse(args) => memparse::run(&args),
         Command::Diff(args) => diff::run(&args),
         Command::List(args) => list::run(&args),
+        Command::Build(args) => build::run(&args),
         Command::Completions(args) => docs::completions(&args),
         Command::Man(args) => docs::man(&args),
     };

@@ -2,12 +2,13 @@
 
 use crate::util::{ckpt, ckpt_in};
 
-const COMMANDS: [&str; 7] = [
+const COMMANDS: [&str; 8] = [
     "show",
     "inspect",
     "memparse",
     "diff",
     "list",
+    "build",
     "completions",
     "man",
 ];
@@ -91,7 +92,7 @@ fn every_command_has_a_manual_page() {
         unknown.stderr_lines(),
         [
             "ckpt: error: no command `nope` (the commands: show, inspect, memparse, diff, list, \
-             completions, man)"
+             build, completions, man)"
         ]
     );
 

@@ -2,14 +2,16 @@
 //! command.
 //!
 //! Each case is written as `checkpoint-hostile.tar` into an empty folder and
-//! given to every command (show, inspect, memparse, diff, list; from the
-//! file and from standard input), each run under `ulimit -v` of the bound
+//! given to every command (show, inspect, memparse, diff, list, build; from
+//! the file and from standard input), each run under `ulimit -v` of the bound
 //! the README states ([`MEMORY_LIMIT_MIB`]), with `TMPDIR` pointing at an
 //! empty folder, and killed if it takes over [`TIMEOUT`]. Every run must
 //! end with exit code 0 or 1 (a panic is 101, an abort or a signal has
 //! none), print only `ckpt: error:` and `ckpt: warning:` lines naming the
 //! file on stderr, exactly one error line when it fails, and leave both
-//! folders as they were. On top of that, each case checks the exact report
+//! folders as they were; `build` writes its image into a third folder,
+//! which must hold nothing after a failure. On top of that, each case
+//! checks the exact report
 //! or the exact error of `show` and `inspect`.
 
 use std::fs;
@@ -113,6 +115,11 @@ const COMMANDS: &[Line] = &[
     Line {
         args: &["inspect", "--all", "--format", "json", "-"],
         stdin: true,
+    },
+    // Writes its image into a folder of its own (see `every_command_of`).
+    Line {
+        args: &["build", "{}", "--output", "{out}"],
+        stdin: false,
     },
     Line {
         args: &[
@@ -241,6 +248,10 @@ fn every_command(bytes: &[u8]) -> Runs {
 fn every_command_of(bytes: &[u8], commands: &[Line]) -> Runs {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let tmp = tempfile::tempdir().expect("a temporary folder");
+    // `build` writes here: its image when it works, nothing when it fails.
+    let out = tempfile::tempdir().expect("a temporary folder");
+    let image = out.path().join("image.tar");
+    let image = image.to_str().expect("a UTF-8 path");
     fs::write(dir.path().join(NAME), bytes).expect("writing the case");
     let mut runs = Vec::new();
     for command in commands {
@@ -248,11 +259,24 @@ fn every_command_of(bytes: &[u8], commands: &[Line]) -> Runs {
         let args: Vec<&str> = command
             .args
             .iter()
-            .map(|a| if *a == "{}" { NAME } else { a })
+            .map(|a| match *a {
+                "{}" => NAME,
+                "{out}" => image,
+                other => other,
+            })
             .collect();
         let input = command.stdin.then(|| bytes.to_vec());
         let run = run_limited(dir.path(), tmp.path(), &args, input);
         check_run(&line, &run, command.stdin);
+        if command.args.contains(&"{out}") {
+            let written = names_in(out.path());
+            if run.code == 0 {
+                assert_eq!(written, ["image.tar"], "`{line}`: the image");
+                fs::remove_file(out.path().join("image.tar")).expect("removing the image");
+            } else {
+                assert!(written.is_empty(), "`{line}` failed, yet left {written:?}");
+            }
+        }
         runs.push((line, run));
     }
     assert_eq!(
@@ -609,6 +633,7 @@ fn compression_bombs_are_read_through_in_bounded_memory() {
         assert_eq!(volumes, size);
         runs.works("inspect --all --format json {}");
         runs.works("memparse --pid 1 {}");
+        runs.works("build {} --output {out}");
     }
 }
 

@@ -1,6 +1,7 @@
 //! Integration tests: run the built `ckpt` binary on fixtures and check
 //! every field it prints.
 
+mod build;
 mod diff;
 mod docs;
 mod errors;
