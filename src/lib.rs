@@ -89,6 +89,8 @@
 //! - [`report`]: the typed report and its table, tree and JSON forms.
 //! - [`inspect`](mod@inspect), [`memparse`], [`diff`], [`list`],
 //!   [`nested`]: the commands' own logic, above the scan.
+//! - [`oci`]: `build`, the OCI image of a checkpoint, made in the same
+//!   single pass.
 //! - [`fixture`]: a builder of synthetic archives with real CRIU images,
 //!   for tests and benchmarks.
 //!
