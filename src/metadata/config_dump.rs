@@ -35,6 +35,32 @@ pub struct ConfigDump {
     pub restored_time: Option<String>,
     /// Whether the container had been restored before this checkpoint.
     pub restored: bool,
+    /// Podman's image ID of the rootfs (only `ckpt build`'s annotations
+    /// use it, so a value that is not a string is left out, not an error).
+    #[serde(rename = "rootfsImageID", deserialize_with = "string_if_any")]
+    pub rootfs_image_id: Option<String>,
+    /// Podman's image name as the user gave it; as above.
+    #[serde(rename = "RawImageName", deserialize_with = "string_if_any")]
+    pub raw_image_name: Option<String>,
+    /// Podman's ID of the container's pod; as above.
+    #[serde(deserialize_with = "string_if_any")]
+    pub pod: Option<String>,
+}
+
+/// A non-empty string; anything else (another type, `""`) is `None`.
+fn string_if_any<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Value {
+        Text(String),
+        Other(serde::de::IgnoredAny),
+    }
+    Ok(match Value::deserialize(deserializer)? {
+        Value::Text(text) if !text.is_empty() => Some(text),
+        _ => None,
+    })
 }
 
 #[cfg(test)]
@@ -53,6 +79,19 @@ mod tests {
             Some("2026-12-03T18:45:49.283102067Z")
         );
         assert!(!config.restored);
+    }
+
+    #[test]
+    fn podman_keys_for_the_image_are_strings_or_nothing() {
+        let json = br#"{"id": "abc", "rootfsImageID": "4fc3", "RawImageName": "base", "pod": ""}"#;
+        let config: ConfigDump = crate::metadata::deserialize("config.dump", json).unwrap();
+        assert_eq!(config.rootfs_image_id.as_deref(), Some("4fc3"));
+        assert_eq!(config.raw_image_name.as_deref(), Some("base"));
+        assert_eq!(config.pod, None, "an empty value is no value");
+        let odd = br#"{"id": "abc", "rootfsImageID": 5, "RawImageName": ["x"]}"#;
+        let config: ConfigDump = crate::metadata::deserialize("config.dump", odd).unwrap();
+        assert_eq!((config.id.as_str(), config.rootfs_image_id), ("abc", None));
+        assert_eq!(config.raw_image_name, None);
     }
 
     #[test]

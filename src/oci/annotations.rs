@@ -66,11 +66,10 @@ pub fn annotations(
             spec_value("io.kubernetes.cri.sandbox-id"),
             spec_value("io.kubernetes.cri.sandbox-uid"),
         ),
-        _ => (facts.podman_pod_id.as_deref(), None),
+        _ => (config.and_then(|c| c.pod.as_deref()), None),
     };
-    let rootfs_image_id = facts
-        .rootfs_image_id
-        .as_deref()
+    let rootfs_image_id = config
+        .and_then(|c| c.rootfs_image_id.as_deref())
         .or(config_value(|c| &c.rootfs_image_ref));
 
     let criu = [
@@ -88,7 +87,10 @@ pub fn annotations(
             "rootfsImageUserRequested",
             config_value(|c| &c.rootfs_image),
         ),
-        ("rawImageName", facts.raw_image_name.as_deref()),
+        (
+            "rawImageName",
+            config.and_then(|c| c.raw_image_name.as_deref()),
+        ),
         ("rootfsImageID", rootfs_image_id),
         ("runtime.name", config_value(|c| &c.runtime)),
         ("criu.version", facts.criu_version.as_deref()),
@@ -215,15 +217,12 @@ mod tests {
         let config = ConfigDump {
             rootfs_image_name: "localhost/base:latest".to_string(),
             runtime: "crun".to_string(),
-            ..ConfigDump::default()
-        };
-        let facts = ArchiveFacts {
             rootfs_image_id: Some("4fc3e2".to_string()),
             raw_image_name: Some("base".to_string()),
-            podman_pod_id: Some("p0d".to_string()),
-            ..ArchiveFacts::default()
+            pod: Some("p0d".to_string()),
+            ..ConfigDump::default()
         };
-        let got = annotations(&podman, Some(&config), &facts, None);
+        let got = annotations(&podman, Some(&config), &ArchiveFacts::default(), None);
         assert_eq!(
             pairs(&got),
             [

@@ -2,9 +2,6 @@
 //!
 //! `Facts` is a scan part beside [`crate::inventory::Inventory`]. It
 //! keeps:
-//! - two keys of the root `config.dump` that [`crate::metadata::ConfigDump`]
-//!   does not read: Podman's `rootfsImageID` and `RawImageName`, and
-//!   Podman's `pod` (the pod's ID);
 //! - from CRIU's log (`dump.log`, at the root or in `checkpoint/`), the
 //!   CRIU version (`Version: 4.2.1 (gitid 0)`) and the kernel release and
 //!   machine of the host (`Running on NODE Linux RELEASE VERSION MACHINE`,
@@ -18,12 +15,10 @@
 //! left out (or, for the architecture, the build machine's is used).
 
 use prost::Message;
-use serde::Deserialize;
 
 use crate::archive::scan::{Entry, Interest, Part};
 use crate::criu::image::{Image, magic};
 use crate::error::Result;
-use crate::members;
 
 /// Bytes of `dump.log` read: the version and `uname` lines are the first
 /// few. The rest streams past unread.
@@ -34,13 +29,6 @@ const CORE_CAP: u64 = 1024 * 1024;
 /// What `Facts` found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ArchiveFacts {
-    /// Podman's `rootfsImageID` in `config.dump`.
-    pub rootfs_image_id: Option<String>,
-    /// Podman's `RawImageName` in `config.dump`: the image as the user
-    /// named it.
-    pub raw_image_name: Option<String>,
-    /// Podman's `pod` in `config.dump`: the ID of the container's pod.
-    pub podman_pod_id: Option<String>,
     /// The CRIU version as CRIU's log prints it (`4.2.1`).
     pub criu_version: Option<String>,
     /// The host's kernel release from CRIU's log.
@@ -79,7 +67,6 @@ pub(crate) struct Facts {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pending {
-    Config,
     Log,
     Core,
 }
@@ -99,32 +86,6 @@ impl Facts {
         if !self.core_warned {
             self.core_warned = true;
             self.warn(format!("{warning}; the later core images are tried"));
-        }
-    }
-
-    fn read_config(&mut self, member: &str, bytes: &[u8]) {
-        #[derive(Deserialize, Default)]
-        #[serde(default)]
-        struct Extras {
-            #[serde(rename = "rootfsImageID")]
-            rootfs_image_id: Option<String>,
-            #[serde(rename = "RawImageName")]
-            raw_image_name: Option<String>,
-            pod: Option<String>,
-        }
-        // The inventory deserializes the same bytes first and fails the
-        // build on invalid JSON; what is left is a key of the wrong type.
-        match serde_json::from_slice::<Extras>(bytes) {
-            Ok(extras) => {
-                let nonempty = |s: Option<String>| s.filter(|s| !s.is_empty());
-                self.found.rootfs_image_id = nonempty(extras.rootfs_image_id);
-                self.found.raw_image_name = nonempty(extras.raw_image_name);
-                self.found.podman_pod_id = nonempty(extras.pod);
-            }
-            Err(err) => self.warn(format!(
-                "member `{member}`: {err}; its image ID, raw image name and pod ID \
-                 are left out of the annotations"
-            )),
         }
     }
 
@@ -191,9 +152,7 @@ impl Part for Facts {
             return Ok(Interest::Skip);
         }
         let name = entry.name.as_str();
-        let wanted = if name == members::CONFIG_DUMP && entry.size <= members::JSON_MEMBER_CAP {
-            Some(Pending::Config)
-        } else if (name == "dump.log" || name == "checkpoint/dump.log")
+        let wanted = if (name == "dump.log" || name == "checkpoint/dump.log")
             && self.found.criu_version.is_none()
         {
             Some(Pending::Log)
@@ -222,8 +181,8 @@ impl Part for Facts {
         if let Some((kind, buffer)) = &mut self.pending {
             let cap = match kind {
                 Pending::Log => LOG_HEAD,
-                // Both were checked against their cap from the header.
-                Pending::Config | Pending::Core => usize::MAX,
+                // Checked against its cap from the header.
+                Pending::Core => usize::MAX,
             };
             let take = cap.saturating_sub(buffer.len()).min(bytes.len());
             buffer.extend_from_slice(&bytes[..take]);
@@ -233,7 +192,6 @@ impl Part for Facts {
 
     fn end(&mut self, entry: &Entry) -> Result<()> {
         match self.pending.take() {
-            Some((Pending::Config, bytes)) => self.read_config(&entry.name, &bytes),
             Some((Pending::Log, bytes)) => self.read_log(&bytes),
             Some((Pending::Core, bytes)) => self.read_core(&entry.name, &bytes),
             None => {}
@@ -352,29 +310,6 @@ mod tests {
                 tc: Some(vec![1, 2]),
             }],
         )
-    }
-
-    #[test]
-    fn reads_podman_keys_of_config_dump() {
-        let mut facts = Facts::default();
-        let config = br#"{"id": "abc", "rootfsImageID": "4fc3", "RawImageName": "base",
-                         "pod": "", "spec": {"x": [1, 2]}}"#;
-        assert_eq!(feed(&mut facts, "config.dump", config), Interest::Data);
-        let found = facts.finish();
-        assert_eq!(found.rootfs_image_id.as_deref(), Some("4fc3"));
-        assert_eq!(found.raw_image_name.as_deref(), Some("base"));
-        assert_eq!(found.podman_pod_id, None, "an empty value is no value");
-        assert!(found.warnings.is_empty());
-    }
-
-    #[test]
-    fn a_config_key_of_the_wrong_type_is_a_warning() {
-        let mut facts = Facts::default();
-        feed(&mut facts, "config.dump", br#"{"rootfsImageID": 5}"#);
-        let found = facts.finish();
-        assert_eq!(found.rootfs_image_id, None);
-        assert_eq!(found.warnings.len(), 1);
-        assert!(found.warnings[0].starts_with("member `config.dump`: invalid type"));
     }
 
     #[test]
