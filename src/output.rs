@@ -1,5 +1,5 @@
-//! Files the user asked ckpt to write (`memparse --output`), made so that
-//! the name never holds half a file.
+//! Files and folders the user asked ckpt to write (`memparse --output`,
+//! `build --output`), made so that the name never holds half of one.
 //!
 //! The content goes to a temporary file beside the target (same folder, so
 //! the final rename cannot cross file systems), named
@@ -25,23 +25,58 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Temporary files being written, for [`remove_partial_files`].
+/// Temporary files and folders being written, for
+/// [`remove_partial_files`].
 static PARTIAL: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
-/// Remove every temporary file still being written: for a process that is
+/// Remove every temporary file or folder still being written (those of
+/// [`OutputFile`] and of `build`'s layout folders): for a process that is
 /// interrupted and about to exit.
 pub fn remove_partial_files() {
     if let Ok(partial) = PARTIAL.lock() {
         for path in partial.iter() {
-            let _ = fs::remove_file(path);
+            if fs::symlink_metadata(path).is_ok_and(|m| m.is_dir()) {
+                let _ = fs::remove_dir_all(path);
+            } else {
+                let _ = fs::remove_file(path);
+            }
         }
     }
 }
 
-fn forget_partial(path: &Path) {
+/// Note a temporary path for [`remove_partial_files`]; done before it is
+/// created, so that an interruption right after its creation removes it.
+pub(crate) fn register_partial(path: &Path) {
+    if let Ok(mut partial) = PARTIAL.lock() {
+        partial.push(path.to_path_buf());
+    }
+}
+
+/// The temporary path is gone or has its final name.
+pub(crate) fn forget_partial(path: &Path) {
     if let Ok(mut partial) = PARTIAL.lock() {
         partial.retain(|p| p != path);
     }
+}
+
+/// Whether `path` is noted for removal (for tests).
+#[cfg(test)]
+pub(crate) fn is_partial(path: &Path) -> bool {
+    PARTIAL.lock().is_ok_and(|p| p.iter().any(|q| q == path))
+}
+
+/// A path beside `target`, named after it: `<name>.ckpt-<pid>-<n>.<what>`.
+pub(crate) fn sibling(target: &Path, what: &str) -> io::Result<PathBuf> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let name = target
+        .file_name()
+        .ok_or_else(|| named(target, io::ErrorKind::InvalidInput, "names no file"))?;
+    Ok(target.with_file_name(format!(
+        "{}.ckpt-{}-{}.{what}",
+        name.to_string_lossy(),
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )))
 }
 
 /// A file being written under a temporary name; see the module docs.
@@ -74,22 +109,8 @@ impl OutputFile {
                 file: Some(BufWriter::new(file)),
             });
         }
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        let name = target
-            .file_name()
-            .ok_or_else(|| named(target, io::ErrorKind::InvalidInput, "names no file"))?;
-        let temp_name = format!(
-            "{}.ckpt-{}-{}.partial",
-            name.to_string_lossy(),
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let temp = target.with_file_name(temp_name);
-        // Registered before it exists, so that an interruption right after
-        // the creation still removes it.
-        if let Ok(mut partial) = PARTIAL.lock() {
-            partial.push(temp.clone());
-        }
+        let temp = sibling(target, "partial")?;
+        register_partial(&temp);
         let file = OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -196,7 +217,7 @@ fn is_special(target: &Path) -> bool {
     fs::metadata(target).is_ok_and(|meta| !meta.is_file() && !meta.is_dir())
 }
 
-fn exists(target: &Path) -> io::Error {
+pub(crate) fn exists(target: &Path) -> io::Error {
     named(
         target,
         io::ErrorKind::AlreadyExists,
@@ -204,7 +225,7 @@ fn exists(target: &Path) -> io::Error {
     )
 }
 
-fn named(path: &Path, kind: io::ErrorKind, what: &str) -> io::Error {
+pub(crate) fn named(path: &Path, kind: io::ErrorKind, what: &str) -> io::Error {
     io::Error::new(kind, format!("{} {what}", path.display()))
 }
 
@@ -285,7 +306,7 @@ mod tests {
     }
 
     fn registered(path: &Path) -> bool {
-        PARTIAL.lock().unwrap().iter().any(|p| p == path)
+        is_partial(path)
     }
 
     #[test]

@@ -6,10 +6,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use ckpt::archive::input::Source;
-use ckpt::oci::{
-    ArchitectureSource, BuildOptions, Built, LayerCompression, LayoutKind, remove_partial_dirs,
-};
-use ckpt::output::remove_partial_files;
+use ckpt::oci::{ArchitectureSource, BuildOptions, Built, LayerCompression, LayoutKind};
 use ckpt::report::units::iec;
 
 use crate::cli::args::{BuildArgs, BuildCompression, BuildFormat};
@@ -18,13 +15,7 @@ use crate::cli::{Exit, print_error, print_warning};
 
 /// Run the command.
 pub fn run(args: &BuildArgs) -> Result<Exit> {
-    // An interrupted build leaves no unfinished output behind. Without the
-    // handler the signal still ends ckpt, only the `.partial` output stays.
-    let _ = ctrlc::set_handler(|| {
-        remove_partial_files();
-        remove_partial_dirs();
-        std::process::exit(130);
-    });
+    crate::cli::remove_partial_files_on_interrupt();
     let display = args.file.display().to_string();
     let source = if args.file == Path::new("-") {
         Source::Stdin

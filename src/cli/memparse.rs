@@ -13,7 +13,7 @@ use ckpt::memparse::search::{
 };
 use ckpt::memparse::walk::MemorySink;
 use ckpt::memparse::{read_memory, sizes, write_sizes, write_sizes_json};
-use ckpt::output::{OutputFile, check_target, remove_partial_files};
+use ckpt::output::{OutputFile, check_target};
 use clap::CommandFactory;
 use clap::error::ErrorKind;
 
@@ -30,12 +30,7 @@ pub fn run(args: &MemparseArgs) -> Result<Exit> {
             print_error(&err.to_string());
             return Ok(Exit::Failure);
         }
-        // An interrupted dump leaves no unfinished file behind. Without the
-        // handler the signal still ends ckpt, only the file stays.
-        let _ = ctrlc::set_handler(|| {
-            remove_partial_files();
-            std::process::exit(130);
-        });
+        crate::cli::remove_partial_files_on_interrupt();
     }
     let display = args.file.display().to_string();
     let source = if args.file == Path::new("-") {

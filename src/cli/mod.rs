@@ -116,6 +116,16 @@ pub fn read_each<T>(
     (done, exit)
 }
 
+/// On Ctrl-C or SIGTERM, remove the unfinished output files and folders
+/// (see `ckpt::output`) and exit with 130. Without the handler the signal
+/// still ends ckpt, only the `.partial` output stays behind.
+pub fn remove_partial_files_on_interrupt() {
+    let _ = ctrlc::set_handler(|| {
+        ckpt::output::remove_partial_files();
+        std::process::exit(130);
+    });
+}
+
 /// Print one error line on stderr.
 pub fn print_error(message: &str) {
     print_message("error", "\x1b[1;31m", message);

@@ -3,7 +3,7 @@
 //!
 //! Both forms are made under a temporary name beside the target and get
 //! the target's name only when complete, so the name never holds half an
-//! image, and an error (or Ctrl-C, through [`remove_partial_dirs`] and
+//! image, and an error (or Ctrl-C, through
 //! [`crate::output::remove_partial_files`]) leaves nothing behind. Only a
 //! process killed outright leaves its `.partial` folder or file, under a
 //! name that says so.
@@ -34,12 +34,10 @@ use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::oci::image::{Documents, OCI_LAYOUT};
 use crate::oci::layer::Layer;
-use crate::output::OutputFile;
+use crate::output::{OutputFile, exists, forget_partial, named, register_partial, sibling};
 
 /// Name of the layer in the folder while it is written.
 const LAYER_PARTIAL: &str = "layer.partial";
@@ -66,51 +64,6 @@ impl LayoutKind {
             _ => LayoutKind::Directory,
         }
     }
-}
-
-/// Folders being built, for [`remove_partial_dirs`].
-static PARTIAL_DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
-
-/// Remove every folder still being built: for a process that is
-/// interrupted and about to exit.
-pub fn remove_partial_dirs() {
-    if let Ok(partial) = PARTIAL_DIRS.lock() {
-        for path in partial.iter() {
-            let _ = fs::remove_dir_all(path);
-        }
-    }
-}
-
-fn forget_partial_dir(path: &Path) {
-    if let Ok(mut partial) = PARTIAL_DIRS.lock() {
-        partial.retain(|p| p != path);
-    }
-}
-
-/// A path beside `target`, named after it: `<name>.ckpt-<pid>-<n>.<what>`.
-fn sibling(target: &Path, what: &str) -> io::Result<PathBuf> {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let name = target
-        .file_name()
-        .ok_or_else(|| named(target, io::ErrorKind::InvalidInput, "names no file"))?;
-    Ok(target.with_file_name(format!(
-        "{}.ckpt-{}-{}.{what}",
-        name.to_string_lossy(),
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )))
-}
-
-fn named(path: &Path, kind: io::ErrorKind, what: &str) -> io::Error {
-    io::Error::new(kind, format!("{} {what}", path.display()))
-}
-
-fn exists(target: &Path) -> io::Error {
-    named(
-        target,
-        io::ErrorKind::AlreadyExists,
-        "exists already; pass --force to replace it",
-    )
 }
 
 /// Prefix an I/O error with the path it concerns.
@@ -160,11 +113,7 @@ impl DirTarget {
     pub(crate) fn create(target: &Path, force: bool) -> io::Result<(DirTarget, BufWriter<File>)> {
         check_dir_target(target, force)?;
         let temp = sibling(target, "partial")?;
-        // Registered before it exists: an interruption right after its
-        // creation still removes it.
-        if let Ok(mut partial) = PARTIAL_DIRS.lock() {
-            partial.push(temp.clone());
-        }
+        register_partial(&temp);
         let dir = DirTarget {
             target: target.to_path_buf(),
             temp,
@@ -217,7 +166,7 @@ impl DirTarget {
 
         self.place()?;
         self.placed = true;
-        forget_partial_dir(&self.temp);
+        forget_partial(&self.temp);
         if let Some(parent) = parent_of(&self.target) {
             // The rename itself is durable once the parent is synced.
             let _ = sync_dir(parent);
@@ -273,7 +222,7 @@ impl Drop for DirTarget {
     fn drop(&mut self) {
         if !self.placed {
             let _ = fs::remove_dir_all(&self.temp);
-            forget_partial_dir(&self.temp);
+            forget_partial(&self.temp);
         }
     }
 }
@@ -660,13 +609,7 @@ mod tests {
 
     #[test]
     fn partial_folders_are_registered_until_placed_or_dropped() {
-        let registered = |p: &Path| {
-            PARTIAL_DIRS
-                .lock()
-                .unwrap()
-                .iter()
-                .any(|q| q.as_path() == p)
-        };
+        let registered = crate::output::is_partial;
         let dir = tempfile::tempdir().unwrap();
         let (layout, file) = DirTarget::create(&dir.path().join("a"), false).unwrap();
         let temp = layout.temp.clone();

@@ -43,7 +43,7 @@ use crate::report::model::ContainerReport;
 
 pub use facts::ArchiveFacts;
 pub use layer::{Layer, LayerCompression};
-pub use layout::{LayoutKind, remove_partial_dirs};
+pub use layout::LayoutKind;
 
 /// What to build.
 #[derive(Debug, Clone, Default)]

@@ -1047,3 +1047,50 @@ fn umoci_stats_and_unpacks_the_image() {
         fs::remove_dir_all(&layout).unwrap();
     }
 }
+
+#[test]
+fn an_interrupted_build_leaves_nothing_behind() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let bytes = fs::read(crate::util::real_dir().join("rich.zstd.tar.zst")).unwrap();
+    for out in ["image", "image.tar"] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ckpt"))
+            .args(["build", "-", "--output", out])
+            .current_dir(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the ckpt binary starts");
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        // Half the archive: the partial output exists, ckpt waits for more.
+        stdin.write_all(&bytes[..bytes.len() / 2]).unwrap();
+        stdin.flush().unwrap();
+        let started = Instant::now();
+        while !crate::util::names_in(dir.path())
+            .iter()
+            .any(|n| n.starts_with(&format!("{out}.ckpt-")) && n.ends_with(".partial"))
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "{out}: no partial output"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let kill = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(kill.success());
+        let status = child.wait().expect("ckpt ends");
+        drop(stdin);
+        assert_eq!(status.code(), Some(130), "{out}");
+        assert!(
+            crate::util::names_in(dir.path()).is_empty(),
+            "{out}: nothing is left"
+        );
+    }
+}
