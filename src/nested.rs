@@ -27,7 +27,7 @@ use std::thread::{self, JoinHandle};
 use serde::Serialize;
 
 use crate::archive::scan::{Entry, EntryKind, Interest, Part};
-use crate::archive::tar_reader::{Next, TarHeader, TarInput, TarReader};
+use crate::archive::tar_reader::{Next, TarHeader, TarInput, TarReader, seek_forward};
 use crate::error::{Error, Result};
 use crate::members::{self, DELETED_FILES, DEVSHM_TAR, ROOTFS_DIFF_TAR};
 
@@ -370,13 +370,7 @@ impl Seek for Slice<'_> {
 
 impl TarInput for BufReader<Slice<'_>> {
     fn skip(&mut self, n: u64, _: &mut Vec<u8>) -> io::Result<()> {
-        let mut left = n;
-        while left > 0 {
-            let step = left.min(i64::MAX as u64);
-            // Within i64 by the line above.
-            self.seek_relative(step as i64)?;
-            left -= step;
-        }
+        seek_forward(self, n)?;
         // A skip past the slice's end is a cut nested tar.
         if self.get_ref().at > self.get_ref().len {
             return Err(io::ErrorKind::UnexpectedEof.into());

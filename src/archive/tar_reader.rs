@@ -20,7 +20,7 @@
 //! before the next header, by seeking where the input allows it.
 
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader, Read, Seek};
 
 use crate::archive::progress::Metered;
 
@@ -46,15 +46,21 @@ pub trait TarInput: Read {
 
 impl TarInput for BufReader<Metered<File>> {
     fn skip(&mut self, n: u64, _: &mut Vec<u8>) -> io::Result<()> {
-        let mut left = n;
-        while left > 0 {
-            let step = left.min(i64::MAX as u64);
-            // Within i64 by the line above.
-            self.seek_relative(step as i64)?;
-            left -= step;
-        }
-        Ok(())
+        seek_forward(self, n)
     }
+}
+
+/// Move a buffered seekable input `n` bytes forward (keeping what of them
+/// is already buffered).
+pub(crate) fn seek_forward<R: Seek>(reader: &mut BufReader<R>, n: u64) -> io::Result<()> {
+    let mut left = n;
+    while left > 0 {
+        let step = left.min(i64::MAX as u64);
+        // Within i64 by the line above.
+        reader.seek_relative(step as i64)?;
+        left -= step;
+    }
+    Ok(())
 }
 
 impl TarInput for Box<dyn Read + Send + '_> {
