@@ -54,8 +54,8 @@ pub fn deserialize_object<T: DeserializeOwned + Default>(member: &str, bytes: &[
 /// The number of paths in `deleted.files`, counted without holding them:
 /// the member may have millions.
 pub fn count_deleted_files(member: &str, bytes: &[u8]) -> Result<usize> {
-    let count: Option<PathCount> = deserialize(member, bytes)?;
-    Ok(count.map_or(0, |c| c.0))
+    let (_, count) = deleted_paths(member, bytes, 0)?;
+    Ok(usize::try_from(count).unwrap_or(usize::MAX))
 }
 
 /// The first `max` paths of `deleted.files` (and how many more), for the
@@ -156,34 +156,6 @@ pub fn count_values(bytes: &[u8]) -> u64 {
         }
     }
     values
-}
-
-/// The length of a JSON list of strings, each checked and dropped.
-struct PathCount(usize);
-
-impl<'de> serde::Deserialize<'de> for PathCount {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> std::result::Result<Self, D::Error> {
-        struct Paths;
-        impl<'de> serde::de::Visitor<'de> for Paths {
-            type Value = PathCount;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a list of paths")
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> std::result::Result<PathCount, A::Error> {
-                let mut n = 0;
-                while seq.next_element::<PathOnly>()?.is_some() {
-                    n += 1;
-                }
-                Ok(PathCount(n))
-            }
-        }
-        deserializer.deserialize_seq(Paths)
-    }
 }
 
 /// One path of `deleted.files`: must be a string, is not kept.
