@@ -18,7 +18,7 @@ use std::process::Command;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::util::{ckpt, ckpt_in, ckpt_stdin, fixtures, json as show_json, names_in};
+use crate::util::{ckpt, ckpt_in, ckpt_stdin, fixtures, json as show_json, names_in, tar_stream};
 
 /// Every container archive among the fixtures.
 const CONTAINERS: &[&str] = &[
@@ -39,27 +39,6 @@ fn sha256(bytes: &[u8]) -> String {
     let hash = Sha256::digest(bytes);
     let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
     format!("sha256:{hex}")
-}
-
-/// The tar stream of an archive file, decompressed.
-fn tar_stream(path: &Path) -> Vec<u8> {
-    let bytes = fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut out = Vec::new();
-    match bytes.get(..4) {
-        Some([0x1f, 0x8b, ..]) => {
-            flate2::read::MultiGzDecoder::new(&bytes[..])
-                .read_to_end(&mut out)
-                .unwrap();
-        }
-        Some([0x28, 0xb5, 0x2f, 0xfd]) => {
-            zstd::stream::read::Decoder::new(&bytes[..])
-                .unwrap()
-                .read_to_end(&mut out)
-                .unwrap();
-        }
-        _ => out = bytes,
-    }
-    out
 }
 
 /// Each member of a tar stream: name, type, size from its header, and the

@@ -7,23 +7,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::util::{REAL, ckpt, ckpt_stdin, json, real_dir};
-
-/// The archive's tar stream, decompressed.
-fn outer_tar(archive: &str) -> Vec<u8> {
-    let bytes = std::fs::read(real_dir().join(archive)).expect("a fixture");
-    let mut tar = Vec::new();
-    if archive.ends_with(".gz") {
-        flate2::read::MultiGzDecoder::new(&bytes[..])
-            .read_to_end(&mut tar)
-            .expect("gzip");
-    } else if archive.ends_with(".zst") {
-        tar = zstd::decode_all(&bytes[..]).expect("zstd");
-    } else {
-        tar = bytes;
-    }
-    tar
-}
+use crate::util::{REAL, ckpt, ckpt_stdin, json, real_dir, tar_stream};
 
 /// The data of member `name` of a plain tar, if it is there.
 fn member(tar: &[u8], name: &str) -> Option<Vec<u8>> {
@@ -109,7 +93,7 @@ fn tree_listing(tree: &str, title: &str) -> Vec<String> {
 fn listings_agree_with_gnu_tar_on_every_real_archive() {
     let mut listed = 0;
     for archive in REAL {
-        let tar = outer_tar(archive);
+        let tar = tar_stream(&real_dir().join(archive));
         let run = ckpt(&[
             "inspect",
             "--rootfs-diff",
@@ -187,7 +171,7 @@ fn tar_crate_files(nested: &[u8]) -> Vec<Value> {
 #[test]
 fn json_lists_every_field_as_the_tar_crate_reads_it() {
     for archive in ["rich.zstd.tar.zst", "containerd-cri.none.tar"] {
-        let tar = outer_tar(archive);
+        let tar = tar_stream(&real_dir().join(archive));
         let run = ckpt(&[
             "inspect",
             "--rootfs-diff",

@@ -1,7 +1,7 @@
 //! Running the binary and finding fixtures.
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -166,4 +166,25 @@ pub fn names_in(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// The tar stream of an archive file, decompressed (by its first bytes).
+pub fn tar_stream(path: &Path) -> Vec<u8> {
+    let bytes = fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut out = Vec::new();
+    match bytes.get(..4) {
+        Some([0x1f, 0x8b, ..]) => {
+            flate2::read::MultiGzDecoder::new(&bytes[..])
+                .read_to_end(&mut out)
+                .unwrap();
+        }
+        Some([0x28, 0xb5, 0x2f, 0xfd]) => {
+            zstd::stream::read::Decoder::new(&bytes[..])
+                .unwrap()
+                .read_to_end(&mut out)
+                .unwrap();
+        }
+        _ => out = bytes,
+    }
+    out
 }
