@@ -42,7 +42,8 @@ pub fn run(args: &MemparseArgs) -> Result<Exit> {
     let mut out = BufWriter::new(stdout.lock());
 
     // A hexdump printed on the terminal would mix with the bar.
-    let dumping_here = args.pid.is_some() && pattern(args).is_none() && args.output.is_none();
+    let searching = args.search.is_some() || args.search_regex.is_some();
+    let dumping_here = args.pid.is_some() && !searching && args.output.is_none();
     let mut progress = (!(dumping_here && io::stdout().is_terminal()))
         .then(|| Progress::start(std::slice::from_ref(&args.file)));
     let outcome = match (args.pid, pattern(args)) {
