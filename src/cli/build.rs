@@ -2,10 +2,8 @@
 //! cleanup on Ctrl-C, prints the warnings, the error or what was written.
 
 use std::io::{self, Write};
-use std::path::Path;
 
 use anyhow::Result;
-use ckpt::archive::input::Source;
 use ckpt::oci::{ArchitectureSource, BuildOptions, Built, LayerCompression, LayoutKind};
 use ckpt::report::units::iec;
 
@@ -17,11 +15,7 @@ use crate::cli::{Exit, print_error, print_warning};
 pub fn run(args: &BuildArgs) -> Result<Exit> {
     crate::cli::remove_partial_files_on_interrupt();
     let display = args.file.display().to_string();
-    let source = if args.file == Path::new("-") {
-        Source::Stdin
-    } else {
-        Source::Path(&args.file)
-    };
+    let source = crate::cli::source_of(&args.file);
     let options = BuildOptions {
         compression: match args.compress {
             BuildCompression::Gzip => LayerCompression::Gzip,

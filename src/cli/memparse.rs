@@ -3,10 +3,9 @@
 //! where the output goes and prints checkpointctl's titles.
 
 use std::io::{self, BufWriter, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Result;
-use ckpt::archive::input::Source;
 use ckpt::memparse::hexdump::Hexdump;
 use ckpt::memparse::search::{
     MAX_CONTEXT, MAX_MATCH_TEXT, MAX_MATCHES, Pattern, Search, write_matches, write_matches_json,
@@ -33,11 +32,7 @@ pub fn run(args: &MemparseArgs) -> Result<Exit> {
         crate::cli::remove_partial_files_on_interrupt();
     }
     let display = args.file.display().to_string();
-    let source = if args.file == Path::new("-") {
-        Source::Stdin
-    } else {
-        Source::Path(&args.file)
-    };
+    let source = crate::cli::source_of(&args.file);
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
 

@@ -86,17 +86,15 @@ pub fn read_each<T>(
     let mut stdin_used = false;
     for path in paths {
         let display = path.display().to_string();
-        let source = if path == Path::new("-") {
+        let source = source_of(path);
+        if let Source::Stdin = source {
             if stdin_used {
                 print_error("-: standard input can be read only once");
                 exit = Exit::Failure;
                 continue;
             }
             stdin_used = true;
-            Source::Stdin
-        } else {
-            Source::Path(path)
-        };
+        }
         let progress = progress::Progress::start(std::slice::from_ref(path));
         let result = read(source, &display);
         drop(progress);
@@ -114,6 +112,15 @@ pub fn read_each<T>(
         }
     }
     (done, exit)
+}
+
+/// The source a command-line path names: `-` is standard input.
+pub fn source_of(path: &Path) -> Source<'_> {
+    if path == Path::new("-") {
+        Source::Stdin
+    } else {
+        Source::Path(path)
+    }
 }
 
 /// On Ctrl-C or SIGTERM, remove the unfinished output files and folders
